@@ -1,0 +1,1 @@
+"""Plain types, statuses and rules. No I/O, no framework imports."""

@@ -1,0 +1,91 @@
+"""Customers: listing, search and the facts shown for one customer."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from backoffice_tui.domain.errors import NotFound
+from backoffice_tui.domain.statuses import WorkStatus
+from backoffice_tui.domain.text import search_key
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import Customer, Order, OrderLine, Service
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    code: str
+    name: str
+    reading: str | None
+    segment: str
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    order_code: str
+    service: str
+    steps: int
+    finished: int
+    current_step: str | None
+    current_status: str | None
+    current_team: str | None
+    current_due: date | None
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    customer: CustomerRow
+    notes: str
+    lines: list[LineProgress]
+
+
+def _row(c: Customer) -> CustomerRow:
+    return CustomerRow(id=c.id, code=c.code, name=c.name, reading=c.reading, segment=c.segment)
+
+
+def list_customers(db: Database, search: str | None = None, limit: int = 100) -> list[CustomerRow]:
+    """Customers by code; ``search`` matches code, name or reading, ignoring
+    case, full/half width and katakana/hiragana."""
+    with db.read() as session:
+        query = select(Customer).order_by(Customer.code).limit(limit)
+        if search:
+            query = query.where(Customer.search_text.contains(search_key(search), autoescape=True))
+        return [_row(c) for c in session.scalars(query)]
+
+
+def customer_detail(db: Database, code: str) -> CustomerDetail:
+    with db.read() as session:
+        customer = session.scalar(select(Customer).where(Customer.code == code))
+        if customer is None:
+            raise NotFound(f"no customer {code!r}")
+        lines = session.execute(
+            select(OrderLine, Order.code, Service.name)
+            .join(Order, Order.id == OrderLine.order_id)
+            .join(Service, Service.id == OrderLine.service_id)
+            .where(Order.customer_id == customer.id)
+            .order_by(Order.received_on, Order.code, OrderLine.position)
+        ).all()
+        progress = []
+        for line, order_code, service in lines:
+            items = line.work_items
+            finished = sum(1 for i in items if not WorkStatus(i.status).is_open)
+            current = next((i for i in items if WorkStatus(i.status).is_open), None)
+            progress.append(
+                LineProgress(
+                    order_code=order_code,
+                    service=service,
+                    steps=len(items),
+                    finished=finished,
+                    current_step=current.step.name if current else None,
+                    current_status=current.status if current else None,
+                    current_team=current.team.code if current else None,
+                    current_due=current.due_on if current else None,
+                )
+            )
+        return CustomerDetail(customer=_row(customer), notes=customer.notes, lines=progress)
+
+
+def count_customers(db: Database) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(Customer)) or 0

@@ -1,0 +1,249 @@
+"""Loading the demo data set that ships in ``sample_data/``.
+
+Orders are replayed through the real services with a simulated clock, so
+the timelines, versions and events are exactly what operators would have
+produced over the past weeks.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backoffice_tui.domain.errors import Conflict
+from backoffice_tui.domain.roles import Role
+from backoffice_tui.domain.text import search_key
+from backoffice_tui.domain.working_days import add_working_days
+from backoffice_tui.resources import sample_data_dir
+from backoffice_tui.services import work_items
+from backoffice_tui.services.context import Actor, Context
+from backoffice_tui.services.events import record_event
+from backoffice_tui.services.identity import os_login
+from backoffice_tui.services.orders import NewOrder, create_order
+from backoffice_tui.services.templates import load_template_in, read_toml
+from backoffice_tui.store.base import utc_now
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import (
+    Customer,
+    Delegation,
+    Order,
+    Team,
+    TeamMembership,
+    User,
+    WorkItem,
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    users: int
+    customers: int
+    orders: int
+    you: str
+
+
+def _nothing(_: str) -> None:
+    pass
+
+
+def load_organisation(db: Database, data: dict[str, Any], you_login: str) -> dict[str, Actor]:
+    """Teams, users (the ``you`` persona takes the operator's login) and delegations."""
+    today = date.today()
+    with db.write() as session:
+        teams = {}
+        for team in data["teams"]:
+            row = Team(code=team["code"], name=team["name"])
+            session.add(row)
+            teams[team["code"]] = row
+        session.flush()
+        actors = {}
+        for user in data["users"]:
+            login = you_login if user.get("you") else user["login"]
+            row = User(login=login, name=user["name"], is_admin=bool(user.get("admin")))
+            session.add(row)
+            session.flush()
+            for team_code, roles in user.get("teams", {}).items():
+                for role in roles:
+                    session.add(
+                        TeamMembership(
+                            user_id=row.id, team_id=teams[team_code].id, role=Role(role).value
+                        )
+                    )
+            actors[user["login"]] = Actor(row.id, row.login, row.name, row.is_admin)
+        for delegation in data.get("delegations", []):
+            session.add(
+                Delegation(
+                    from_user_id=actors[delegation["from"]].user_id,
+                    to_user_id=actors[delegation["to"]].user_id,
+                    starts_on=today + timedelta(days=delegation["start_days"]),
+                    ends_on=today + timedelta(days=delegation["end_days"]),
+                )
+            )
+        record_event(
+            session,
+            "demo",
+            utc_now(),
+            entity="demo",
+            entity_id=0,
+            kind="demo.organisation",
+            summary=f"{len(teams)} teams and {len(actors)} users loaded",
+        )
+    return actors
+
+
+def load_customers(db: Database, customers: list[dict[str, Any]]) -> None:
+    with db.write() as session:
+        for c in customers:
+            session.add(
+                Customer(
+                    code=c["code"],
+                    name=c["name"],
+                    reading=c.get("reading"),
+                    segment=c.get("segment", ""),
+                    notes=c.get("notes", ""),
+                    search_text=search_key(c["code"], c["name"], c.get("reading")),
+                )
+            )
+
+
+class _Clock:
+    """A settable clock for replaying history."""
+
+    def __init__(self) -> None:
+        self.at = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def _office_time(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour=hour), tzinfo=UTC)
+
+
+def _pick_member(db: Database, team_id: int, actors: dict[str, Actor], role: Role) -> Actor:
+    with db.read() as session:
+        user_id = session.scalar(
+            select(TeamMembership.user_id)
+            .where(TeamMembership.team_id == team_id, TeamMembership.role == role.value)
+            .order_by(TeamMembership.user_id)
+            .limit(1)
+        )
+    return next(a for a in actors.values() if a.user_id == user_id)
+
+
+def _replay_line(
+    db: Database,
+    clock: _Clock,
+    actors: dict[str, Actor],
+    line: dict[str, Any],
+    items: list[WorkItem],
+    received: date,
+) -> None:
+    now = utc_now()
+    day = received
+    skipped = set(line.get("skipped_steps", []))
+    done_steps = min(line.get("done_steps", 0), len(items))
+    for item in items[:done_steps]:
+        worker = _pick_member(db, item.team_id, actors, Role.OPERATOR)
+        clock.at = min(_office_time(day, 1), now - timedelta(minutes=30))
+        if item.step.key in skipped:
+            lead = _pick_member(db, item.team_id, actors, Role.LEAD)
+            ctx = Context(db, lead, clock)
+            work_items.skip(ctx, item.id, line.get("skip_reason", "not needed for this order"))
+            continue
+        ctx = Context(db, worker, clock)
+        work_items.claim(ctx, item.id)
+        clock.at += timedelta(minutes=20)
+        work_items.start(ctx, item.id)
+        day = min(add_working_days(day, item.step.sla_days), date.today())
+        clock.at = min(_office_time(day, 6), now - timedelta(minutes=10))
+        work_items.done(ctx, item.id)
+    if done_steps >= len(items):
+        return
+    current = items[done_steps]
+    state = line.get("current", "ready")
+    if state == "ready" or not line.get("assignee"):
+        return
+    owner = actors[line["assignee"]]
+    ctx = Context(db, owner, clock)
+    clock.at = min(_office_time(day, 2), now - timedelta(minutes=5))
+    work_items.claim(ctx, current.id)
+    clock.at += timedelta(minutes=15)
+    work_items.start(ctx, current.id)
+    if state == "blocked":
+        clock.at += timedelta(hours=2)
+        work_items.block(ctx, current.id, line["blocked_reason"])
+
+
+def load_orders(
+    db: Database, actors: dict[str, Actor], orders: list[dict[str, Any]], progress: Progress
+) -> None:
+    today = date.today()
+    clock = _Clock()
+    for spec in orders:
+        received = today - timedelta(days=spec["received_days_ago"])
+        owner = actors[spec["sales_owner"]]
+        clock.at = _office_time(received, 0)
+        requested = spec.get("requested_in_days")
+        order_id = create_order(
+            Context(db, owner, clock),
+            NewOrder(
+                code=spec["code"],
+                customer_code=spec["customer"],
+                services=tuple(line["service"] for line in spec["lines"]),
+                received_on=received,
+                requested_on=today + timedelta(days=requested) if requested is not None else None,
+                sales_owner=owner.login,
+                priority=spec.get("priority", 3),
+            ),
+        )
+        with db.read() as session:
+            order = session.get(Order, order_id)
+            assert order is not None
+            lines = [list(line.work_items) for line in order.lines]
+            for items in lines:
+                for item in items:
+                    _ = item.step.key  # loaded while the session is open
+        for line, items in zip(spec["lines"], lines, strict=True):
+            _replay_line(db, clock, actors, line, items, received)
+        progress(spec["code"])
+
+
+def load_demo(
+    db: Database,
+    *,
+    you_login: str | None = None,
+    data_dir: Path | None = None,
+    progress: Progress = _nothing,
+) -> DemoSummary:
+    """Load the demo data set into an empty database."""
+    folder = data_dir or sample_data_dir()
+    with db.read() as session:
+        if session.scalar(select(func.count()).select_from(Team)):
+            raise Conflict(
+                f"{db.description} already holds teams; load the demo into an empty database"
+            )
+    you = you_login or os_login()
+    organisation = read_toml(folder / "organisation.toml")
+    actors = load_organisation(db, organisation, you)
+    progress("organisation")
+    with db.write() as session:
+        for path in sorted((folder / "templates").glob("*.toml")):
+            load_template_in(session, "demo", path)
+    progress("templates")
+    customers = read_toml(folder / "customers.toml")["customers"]
+    load_customers(db, customers)  # type: ignore[arg-type]
+    progress("customers")
+    orders = read_toml(folder / "orders.toml")["orders"]
+    load_orders(db, actors, orders, progress)  # type: ignore[arg-type]
+    return DemoSummary(
+        users=len(actors),
+        customers=len(customers),  # type: ignore[arg-type]
+        orders=len(orders),  # type: ignore[arg-type]
+        you=you,
+    )

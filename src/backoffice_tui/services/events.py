@@ -1,0 +1,95 @@
+"""Writing events (inside the caller's transaction) and reading them back."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice_tui.services.context import Actor
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import Event
+
+
+def record_event(
+    session: Session,
+    actor: Actor | str,
+    at: datetime,
+    *,
+    entity: str,
+    entity_id: int,
+    kind: str,
+    summary: str,
+    customer_id: int | None = None,
+    order_id: int | None = None,
+    order_line_id: int | None = None,
+    team_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    on_behalf_of_id: int | None = None,
+) -> Event:
+    """Add one event to the session's transaction.
+
+    ``actor`` is a person, or a string such as ``"rule:escalate"`` for
+    automation. An admin acting as another user is recorded as the actor,
+    with the user they acted as in ``on_behalf_of``.
+    """
+    if isinstance(actor, Actor):
+        actor_id = actor.real_user_id or actor.user_id
+        actor_name = actor.real_login or actor.login
+        if actor.real_user_id is not None:
+            on_behalf_of_id = actor.user_id
+    else:
+        actor_id, actor_name = None, actor
+    event = Event(
+        at=at,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        on_behalf_of_id=on_behalf_of_id,
+        entity=entity,
+        entity_id=entity_id,
+        customer_id=customer_id,
+        order_id=order_id,
+        order_line_id=order_line_id,
+        team_id=team_id,
+        kind=kind,
+        summary=summary,
+        payload=payload or {},
+    )
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: int
+    customer_id: int | None
+    kind: str
+    summary: str
+    payload: dict[str, Any]
+
+
+def events_since(db: Database, since_id: int, limit: int = 1000) -> list[EventRecord]:
+    """Events with an id above ``since_id``, oldest first."""
+    with db.read() as session:
+        rows = session.scalars(
+            select(Event).where(Event.id > since_id).order_by(Event.id).limit(limit)
+        ).all()
+        return [
+            EventRecord(
+                id=e.id,
+                at=e.at,
+                actor=e.actor_name,
+                entity=e.entity,
+                entity_id=e.entity_id,
+                customer_id=e.customer_id,
+                kind=e.kind,
+                summary=e.summary,
+                payload=e.payload,
+            )
+            for e in rows
+        ]

@@ -1,0 +1,56 @@
+"""Who the operator is (DESIGN §11).
+
+On PostgreSQL the database login role (``session_user``) names the user; on
+a local SQLite file, the OS login. Acting as someone else (``--user``) is
+always allowed on SQLite, whose owner can change anything anyway, and on
+PostgreSQL only for admins, whose events then record them as the actor.
+"""
+
+import getpass
+
+from sqlalchemy import select, text
+
+from backoffice_tui.domain.errors import NotFound, PermissionDenied
+from backoffice_tui.services.context import Actor
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import User
+
+
+def os_login() -> str:
+    return getpass.getuser()
+
+
+def _actor_for(user: User) -> Actor:
+    return Actor(user_id=user.id, login=user.login, name=user.name, is_admin=user.is_admin)
+
+
+def resolve_actor(db: Database, requested_login: str | None = None) -> Actor:
+    with db.read() as session:
+        if db.dialect == "postgresql":
+            real_login = session.execute(text("SELECT session_user")).scalar_one()
+        else:
+            real_login = requested_login or os_login()
+        real = session.scalar(select(User).where(User.login == real_login))
+        if real is None or not real.active:
+            raise NotFound(
+                f"{real_login!r} is not a user of this database; an admin can add it with "
+                f"`backoffice users add {real_login} --name NAME --team TEAM:ROLE`"
+            )
+        if requested_login is None or requested_login == real.login:
+            return _actor_for(real)
+        if not real.is_admin:
+            raise PermissionDenied(
+                f"{real.login} cannot act as {requested_login}: only admins may use --user "
+                "on a shared database"
+            )
+        target = session.scalar(select(User).where(User.login == requested_login))
+        if target is None:
+            raise NotFound(f"no user {requested_login!r} in this database")
+        return Actor(
+            user_id=target.id,
+            login=target.login,
+            name=target.name,
+            is_admin=target.is_admin,
+            real_user_id=real.id,
+            real_login=real.login,
+        )

@@ -1,0 +1,150 @@
+"""Loading process templates from TOML files and listing them."""
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice_tui.domain.errors import InvalidInput, NotFound
+from backoffice_tui.domain.templates import parse_template
+from backoffice_tui.services.context import Actor
+from backoffice_tui.services.events import record_event
+from backoffice_tui.store.base import utc_now
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import ProcessTemplate, Service, Team, TemplateStep
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    service: str
+    name: str
+    version: int
+    steps: int
+    loaded_at: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    service: str
+    version: int
+    created: bool
+
+
+def read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise InvalidInput(f"no file {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"{path}: {error}") from None
+
+
+def load_template_in(session: Session, actor: Actor | str, path: Path) -> LoadResult:
+    """Load one template file inside the caller's transaction."""
+    source = path.read_text(encoding="utf-8")
+    spec = parse_template(read_toml(path), str(path))
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    team_ids = {}
+    for step in spec.steps:
+        team_id = session.scalar(select(Team.id).where(Team.code == step.team))
+        if team_id is None:
+            raise InvalidInput(f"{path}: step '{step.key}' names unknown team {step.team!r}")
+        team_ids[step.team] = team_id
+    service = session.scalar(select(Service).where(Service.code == spec.service))
+    if service is None:
+        service = Service(code=spec.service, name=spec.name, description=spec.description)
+        session.add(service)
+        session.flush()
+    existing = session.scalar(
+        select(ProcessTemplate).where(
+            ProcessTemplate.service_id == service.id, ProcessTemplate.version == spec.version
+        )
+    )
+    if existing is not None:
+        if existing.content_hash == digest:
+            return LoadResult(spec.service, spec.version, created=False)
+        raise InvalidInput(
+            f"{path}: {spec.service} version {spec.version} is already loaded with other "
+            "content; raise its version to load a changed process"
+        )
+    service.name, service.description = spec.name, spec.description
+    template = ProcessTemplate(
+        service_id=service.id,
+        version=spec.version,
+        name=spec.name,
+        source_toml=source,
+        content_hash=digest,
+        loaded_by_id=actor.user_id if isinstance(actor, Actor) else None,
+    )
+    session.add(template)
+    session.flush()
+    for position, step in enumerate(spec.steps, start=1):
+        session.add(
+            TemplateStep(
+                template_id=template.id,
+                position=position,
+                key=step.key,
+                name=step.name,
+                team_id=team_ids[step.team],
+                sla_days=step.sla_days,
+                handoff=step.handoff,
+                checklist=[vars(item) for item in step.checklist],
+                approval=[
+                    {**vars(stage), "approvers": list(stage.approvers)} for stage in step.approval
+                ],
+            )
+        )
+    record_event(
+        session,
+        actor,
+        utc_now(),
+        entity="template",
+        entity_id=template.id,
+        kind="template.loaded",
+        summary=f"process {spec.service} version {spec.version} loaded ({len(spec.steps)} steps)",
+    )
+    return LoadResult(spec.service, spec.version, created=True)
+
+
+def load_templates(db: Database, actor: Actor | str, paths: list[Path]) -> list[LoadResult]:
+    """Load template files all-or-nothing."""
+    with db.write() as session:
+        return [load_template_in(session, actor, path) for path in paths]
+
+
+def latest_template(session: Session, service_code: str) -> ProcessTemplate:
+    template = session.scalar(
+        select(ProcessTemplate)
+        .join(Service, Service.id == ProcessTemplate.service_id)
+        .where(Service.code == service_code)
+        .order_by(ProcessTemplate.version.desc())
+        .limit(1)
+    )
+    if template is None:
+        raise NotFound(f"no process template for service {service_code!r}; load one first")
+    return template
+
+
+def list_templates(db: Database) -> list[TemplateRow]:
+    with db.read() as session:
+        rows = session.execute(
+            select(
+                Service.code,
+                ProcessTemplate.name,
+                ProcessTemplate.version,
+                func.count(TemplateStep.id),
+                ProcessTemplate.loaded_at,
+            )
+            .join(Service, Service.id == ProcessTemplate.service_id)
+            .join(TemplateStep, TemplateStep.template_id == ProcessTemplate.id)
+            .group_by(ProcessTemplate.id, Service.code)
+            .order_by(Service.code, ProcessTemplate.version)
+        ).all()
+        return [
+            TemplateRow(code, name, version, steps, loaded_at.isoformat(timespec="seconds"))
+            for code, name, version, steps, loaded_at in rows
+        ]

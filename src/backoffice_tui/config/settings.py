@@ -49,7 +49,7 @@ PASSWORD_ADVICE = "use `backoffice login`, BACKOFFICE_DB_PASSWORD or ~/.pgpass"
 URL_ADVICE = "use sqlite:///PATH or postgresql://USER@HOST/DB"
 
 _SECRET_NAME = re.compile(r"password|passwd|secret|^pass$|^pwd$", re.IGNORECASE)
-_URL_USERINFO_PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
+_URL_USERINFO_PASSWORD = re.compile(r"((?:^|://)[^:/@]*:)[^@/]*@")
 
 
 @dataclass(frozen=True)
@@ -94,16 +94,16 @@ def database_url_has_password(url: str) -> bool:
 
 def mask_url_password(url: str) -> str:
     """``url`` with any password replaced by ``***``, for messages and logs."""
+    if not database_url_has_password(url):
+        return url
     parsed = _parse_url(url)
-    if parsed is not None and database_url_has_password(url):
-        if parsed.password:
-            parsed = parsed.set(password="***")
-        query = {
-            name: ("***" if looks_like_secret_name(name) else value)
-            for name, value in parsed.query.items()
-        }
-        return parsed.set(query=query).render_as_string(hide_password=False)
-    return _URL_USERINFO_PASSWORD.sub(r"\1***@", url)
+    if parsed is None:
+        return _URL_USERINFO_PASSWORD.sub(r"\1***@", url)
+    text = parsed.render_as_string(hide_password=True)
+    for name in parsed.query:
+        if looks_like_secret_name(name):
+            text = re.sub(rf"([?&]{re.escape(name)}=)[^&]*", r"\1***", text)
+    return text
 
 
 def normalise_database_url(url: str, *, source: str) -> str:

@@ -214,6 +214,16 @@ def load_orders(
         progress(spec["code"])
 
 
+def load_base(db: Database, you_login: str, folder: Path | None = None) -> dict[str, Actor]:
+    """Teams, users and the process templates: what any data set stands on."""
+    folder = folder or sample_data_dir()
+    actors = load_organisation(db, read_toml(folder / "organisation.toml"), you_login)
+    with db.write() as session:
+        for path in sorted((folder / "templates").glob("*.toml")):
+            load_template_in(session, "demo", path)
+    return actors
+
+
 def load_demo(
     db: Database,
     *,
@@ -229,12 +239,7 @@ def load_demo(
                 f"{db.description} already holds teams; load the demo into an empty database"
             )
     you = you_login or os_login()
-    organisation = read_toml(folder / "organisation.toml")
-    actors = load_organisation(db, organisation, you)
-    progress("organisation")
-    with db.write() as session:
-        for path in sorted((folder / "templates").glob("*.toml")):
-            load_template_in(session, "demo", path)
+    actors = load_base(db, you, folder)
     progress("templates")
     customers = read_toml(folder / "customers.toml")["customers"]
     load_customers(db, customers)  # type: ignore[arg-type]

@@ -1,0 +1,88 @@
+"""``backoffice customers``: list, show and follow one customer."""
+
+import click
+
+from backoffice_tui.cli.commands._options import json_option
+from backoffice_tui.cli.output import print_facts, print_json, print_table
+from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.services.customers import customer_detail, list_customers
+from backoffice_tui.services.timeline import customer_timeline
+
+
+@click.group()
+def customers() -> None:
+    """Customers and their consolidated timeline."""
+
+
+@customers.command("list")
+@click.option("--search", help="Match code, name or reading (any width, any kana).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@json_option
+@pass_state
+def list_command(state: CliState, search: str | None, limit: int, as_json: bool) -> None:
+    """List customers."""
+    rows = list_customers(state.database(), search, limit)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(
+            ("CODE", "NAME", "READING", "SEGMENT"),
+            ((r.code, r.name, r.reading, r.segment) for r in rows),
+        )
+
+
+@customers.command("show")
+@click.argument("code")
+@json_option
+@pass_state
+def show_command(state: CliState, code: str, as_json: bool) -> None:
+    """Show a customer and the progress of every order line."""
+    detail = customer_detail(state.database(), code)
+    if as_json:
+        print_json(detail)
+        return
+    c = detail.customer
+    print_facts(
+        [
+            ("code", c.code),
+            ("name", c.name),
+            ("reading", c.reading),
+            ("segment", c.segment),
+            ("notes", detail.notes),
+        ]
+    )
+    print_table(
+        ("ORDER", "SERVICE", "PROGRESS", "CURRENT STEP", "STATUS", "TEAM", "DUE"),
+        (
+            (
+                p.order_code,
+                p.service,
+                f"{p.finished}/{p.steps}",
+                p.current_step,
+                p.current_status or "complete",
+                p.current_team,
+                p.current_due,
+            )
+            for p in detail.lines
+        ),
+    )
+
+
+@customers.command("timeline")
+@click.argument("code")
+@click.option("--newest-first", is_flag=True, help="Newest events first.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many events.")
+@json_option
+@pass_state
+def timeline_command(
+    state: CliState, code: str, newest_first: bool, limit: int | None, as_json: bool
+) -> None:
+    """Every event about one customer, from all teams, oldest first."""
+    entries = customer_timeline(state.database(), code, newest_first=newest_first, limit=limit)
+    if as_json:
+        print_json(entries)
+    else:
+        print_table(
+            ("TIME", "ACTOR", "TEAM", "ORDER", "SERVICE", "KIND", "SUMMARY"),
+            ((e.at, e.actor, e.team, e.order_code, e.service, e.kind, e.summary) for e in entries),
+        )

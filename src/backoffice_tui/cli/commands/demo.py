@@ -1,0 +1,64 @@
+"""``backoffice demo``: demo data and large generated data sets."""
+
+import click
+
+from backoffice_tui.cli.commands._options import json_option
+from backoffice_tui.cli.output import print_json, say
+from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.services.demo import load_demo
+from backoffice_tui.services.demo_generate import generate
+
+
+@click.group()
+def demo() -> None:
+    """Demo data: the sample set, or a large generated one for benchmarks."""
+
+
+@demo.command("load")
+@json_option
+@pass_state
+def load_command(state: CliState, as_json: bool) -> None:
+    """Load the sample teams, users, templates, customers and orders."""
+    summary = load_demo(state.database(), you_login=state.settings.user)
+    if as_json:
+        print_json(summary)
+    else:
+        say(
+            f"demo loaded: {summary.users} users, {summary.customers} customers, "
+            f"{summary.orders} orders; you are {summary.you}"
+        )
+
+
+@demo.command("generate")
+@click.option(
+    "--customers", "customer_count", default=1000, show_default=True, type=click.IntRange(1)
+)
+@click.option(
+    "--work-items", "work_item_count", default=10_000, show_default=True, type=click.IntRange(1)
+)
+@click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same data).")
+@json_option
+@pass_state
+def generate_command(
+    state: CliState, customer_count: int, work_item_count: int, seed: int, as_json: bool
+) -> None:
+    """Add a large realistic data set (bulk inserts) for benchmarks."""
+    database = state.database()
+    with click.progressbar(
+        length=work_item_count, label="generating work items", file=click.get_text_stream("stderr")
+    ) as bar:
+        result = generate(
+            database,
+            customers=customer_count,
+            work_items=work_item_count,
+            seed=seed,
+            progress=bar.update,
+        )
+    if as_json:
+        print_json(result)
+    else:
+        say(
+            f"generated {result.customers} customers, {result.orders} orders, "
+            f"{result.work_items} work items, {result.events} events "
+            f"in {result.seconds:.1f} s"
+        )

@@ -1,0 +1,110 @@
+"""The ``backoffice`` command."""
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from backoffice_tui import __version__
+from backoffice_tui.cli.commands import (
+    config_cmd,
+    customers,
+    db,
+    demo,
+    events,
+    login,
+    queue,
+    templates,
+    users,
+)
+from backoffice_tui.cli.state import CliState
+from backoffice_tui.config.paths import log_dir
+from backoffice_tui.domain.errors import BackofficeError
+
+log = logging.getLogger("backoffice_tui")
+
+
+class UserError(click.ClickException):
+    """An expected failure: one line on stderr, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _log_unexpected(error: BaseException) -> Path | None:
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "backoffice.log"
+        handler = logging.FileHandler(path, encoding="utf-8")
+        log.addHandler(handler)
+        log.error("unexpected error", exc_info=error)
+        handler.close()
+        log.removeHandler(handler)
+        return path
+    except OSError:
+        return None
+
+
+class BackofficeGroup(click.Group):
+    """Turns the project's expected errors into one line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BackofficeError as error:
+            raise UserError(str(error)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as error:
+            path = _log_unexpected(error)
+            where = f"; details in {path}" if path else ""
+            raise UserError(f"unexpected error: {type(error).__name__}: {error}{where}") from None
+
+
+@click.group(cls=BackofficeGroup, invoke_without_command=True)
+@click.option("--database", metavar="URL", help="Database URL (beats config and environment).")
+@click.option("--user", metavar="LOGIN", help="Act as this user (admins only on PostgreSQL).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file to use.",
+)
+@click.version_option(__version__, prog_name="backoffice")
+@click.pass_context
+def cli(
+    ctx: click.Context, database: str | None, user: str | None, config_path: Path | None
+) -> None:
+    """Back-office work queues, customer timelines, handoffs and approvals."""
+    ctx.obj = CliState(database_option=database, config_option=config_path, user_option=user)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+for group in (
+    config_cmd.config,
+    customers.customers,
+    db.db,
+    demo.demo,
+    events.events,
+    login.login,
+    queue.queue,
+    templates.templates,
+    users.users,
+):
+    cli.add_command(group)
+
+
+def main() -> None:
+    cli(prog_name="backoffice")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

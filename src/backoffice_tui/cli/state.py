@@ -1,0 +1,80 @@
+"""What every command shares: settings, the database and the operator."""
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import URL
+
+from backoffice_tui.config import Settings, load_settings, resolve_password
+from backoffice_tui.services.context import Actor, Context
+from backoffice_tui.services.identity import resolve_actor
+from backoffice_tui.store import schema
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.engine import create_database_engine
+
+
+def _prompt_for_password(label: str) -> str:
+    return click.prompt(label, hide_input=True, err=True)
+
+
+def password_for(url: URL) -> str | None:
+    """The password for a PostgreSQL URL from keyring, env, ~/.pgpass or a prompt."""
+    return resolve_password(
+        url.username or _os_login(),
+        url.host or "localhost",
+        url.port or 5432,
+        url.database or "",
+        prompt=_prompt_for_password if sys.stdin.isatty() else None,
+    )
+
+
+def _os_login() -> str:
+    from backoffice_tui.services.identity import os_login
+
+    return os_login()
+
+
+@dataclass
+class CliState:
+    database_option: str | None
+    config_option: Path | None
+    user_option: str | None
+    _settings: Settings | None = field(default=None, init=False)
+    _db: Database | None = field(default=None, init=False)
+    _actor: Actor | None = field(default=None, init=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(
+                database=self.database_option, config=self.config_option, user=self.user_option
+            )
+        return self._settings
+
+    def database(self, *, create: bool = False, check_schema: bool = True) -> Database:
+        """Open the database; by default refuse a schema other than this program's."""
+        if self._db is None:
+            engine = create_database_engine(
+                self.settings.database_url, create=create, password_resolver=password_for
+            )
+            if check_schema:
+                schema.ensure_current(engine)
+            self._db = Database(engine)
+        return self._db
+
+    def actor(self) -> Actor:
+        if self._actor is None:
+            self._actor = resolve_actor(self.database(), self.settings.user)
+        return self._actor
+
+    def context(self) -> Context:
+        return Context(self.database(), self.actor())
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+pass_state = click.make_pass_decorator(CliState)

@@ -5,14 +5,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import URL
 
 from backoffice_tui.config import Settings, load_settings, resolve_password
+from backoffice_tui.services.connection import URL, Database, open_database
 from backoffice_tui.services.context import Actor, Context
-from backoffice_tui.services.identity import resolve_actor
-from backoffice_tui.store import schema
-from backoffice_tui.store.database import Database
-from backoffice_tui.store.engine import create_database_engine
+from backoffice_tui.services.identity import os_login, resolve_actor
 
 
 def _prompt_for_password(label: str) -> str:
@@ -22,18 +19,12 @@ def _prompt_for_password(label: str) -> str:
 def password_for(url: URL) -> str | None:
     """The password for a PostgreSQL URL from keyring, env, ~/.pgpass or a prompt."""
     return resolve_password(
-        url.username or _os_login(),
+        url.username or os_login(),
         url.host or "localhost",
         url.port or 5432,
         url.database or "",
         prompt=_prompt_for_password if sys.stdin.isatty() else None,
     )
-
-
-def _os_login() -> str:
-    from backoffice_tui.services.identity import os_login
-
-    return os_login()
 
 
 @dataclass
@@ -56,12 +47,12 @@ class CliState:
     def database(self, *, create: bool = False, check_schema: bool = True) -> Database:
         """Open the database; by default refuse a schema other than this program's."""
         if self._db is None:
-            engine = create_database_engine(
-                self.settings.database_url, create=create, password_resolver=password_for
+            self._db = open_database(
+                self.settings.database_url,
+                create=create,
+                check_schema=check_schema,
+                password_resolver=password_for,
             )
-            if check_schema:
-                schema.ensure_current(engine)
-            self._db = Database(engine)
         return self._db
 
     def actor(self) -> Actor:

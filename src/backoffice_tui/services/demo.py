@@ -144,39 +144,49 @@ def _replay_line(
     items: list[WorkItem],
     received: date,
 ) -> None:
-    now = utc_now()
-    day = received
+    """Walk one line through its done steps, then set up its current one.
+
+    Each step is claimed shortly after the previous one finished and done
+    after its SLA; nothing happens later than a few minutes ago.
+    """
+    latest = utc_now() - timedelta(minutes=5)
+
+    def at(moment: datetime) -> None:
+        clock.at = min(moment, latest)
+
+    moment = _office_time(received, 1)
     skipped = set(line.get("skipped_steps", []))
     done_steps = min(line.get("done_steps", 0), len(items))
     for item in items[:done_steps]:
-        worker = _pick_member(db, item.team_id, actors, Role.OPERATOR)
-        clock.at = min(_office_time(day, 1), now - timedelta(minutes=30))
+        at(moment + timedelta(minutes=30))
         if item.step.key in skipped:
             lead = _pick_member(db, item.team_id, actors, Role.LEAD)
-            ctx = Context(db, lead, clock)
-            work_items.skip(ctx, item.id, line.get("skip_reason", "not needed for this order"))
+            work_items.skip(
+                Context(db, lead, clock), item.id, line.get("skip_reason", "not needed")
+            )
+            moment = clock.at
             continue
-        ctx = Context(db, worker, clock)
+        ctx = Context(db, _pick_member(db, item.team_id, actors, Role.OPERATOR), clock)
         work_items.claim(ctx, item.id)
-        clock.at += timedelta(minutes=20)
+        at(clock.at + timedelta(minutes=20))
         work_items.start(ctx, item.id)
-        day = min(add_working_days(day, item.step.sla_days), date.today())
-        clock.at = min(_office_time(day, 6), now - timedelta(minutes=10))
+        finish_day = add_working_days(clock.at.date(), max(item.step.sla_days - 1, 0))
+        at(max(_office_time(finish_day, 6), clock.at + timedelta(hours=2)))
         work_items.done(ctx, item.id)
+        moment = clock.at
     if done_steps >= len(items):
         return
     current = items[done_steps]
     state = line.get("current", "ready")
     if state == "ready" or not line.get("assignee"):
         return
-    owner = actors[line["assignee"]]
-    ctx = Context(db, owner, clock)
-    clock.at = min(_office_time(day, 2), now - timedelta(minutes=5))
+    ctx = Context(db, actors[line["assignee"]], clock)
+    at(moment + timedelta(minutes=40))
     work_items.claim(ctx, current.id)
-    clock.at += timedelta(minutes=15)
+    at(clock.at + timedelta(minutes=15))
     work_items.start(ctx, current.id)
     if state == "blocked":
-        clock.at += timedelta(hours=2)
+        at(clock.at + timedelta(hours=2))
         work_items.block(ctx, current.id, line["blocked_reason"])
 
 

@@ -1,11 +1,13 @@
 """``backoffice db``: schema upgrade and status."""
 
+import dataclasses
+
 import click
 
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.store import schema
+from backoffice_tui.services.connection import schema_status, upgrade_schema
 
 
 @click.group()
@@ -19,7 +21,7 @@ def db() -> None:
 def upgrade(state: CliState, as_json: bool) -> None:
     """Create the schema, or bring it up to this version (a new SQLite file is created)."""
     database = state.database(create=True, check_schema=False)
-    before, after = schema.upgrade(database.engine)
+    before, after = upgrade_schema(database)
     if as_json:
         print_json({"database": database.description, "before": before, "after": after})
     elif before == after:
@@ -33,13 +35,11 @@ def upgrade(state: CliState, as_json: bool) -> None:
 @pass_state
 def current(state: CliState, as_json: bool) -> None:
     """Show the database's schema revision and this program's."""
-    database = state.database(check_schema=False)
-    revision = schema.current_revision(database.engine)
-    head = schema.head_revision()
-    status = "current" if revision == head else ("empty" if revision is None else "differs")
+    status = schema_status(state.database(check_schema=False))
     if as_json:
-        print_json(
-            {"database": database.description, "current": revision, "head": head, "status": status}
-        )
+        print_json({**dataclasses.asdict(status), "status": status.status})
     else:
-        say(f"{database.description}: schema {revision or 'none'} (this program: {head}, {status})")
+        say(
+            f"{status.database}: schema {status.current or 'none'} "
+            f"(this program: {status.head}, {status.status})"
+        )

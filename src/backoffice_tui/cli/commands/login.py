@@ -6,8 +6,8 @@ from backoffice_tui.cli.output import say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.config import store_password
 from backoffice_tui.domain.errors import InvalidInput
+from backoffice_tui.services.connection import parse_database_url
 from backoffice_tui.services.identity import os_login
-from backoffice_tui.store.engine import parse_database_url
 
 
 @click.command()

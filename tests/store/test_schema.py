@@ -26,9 +26,8 @@ def test_missing_sqlite_file_is_refused_and_not_created(tmp_path) -> None:
     assert not path.exists()
 
 
+@pytest.mark.parametrize("empty_url", ["sqlite"], indirect=True)
 def test_sqlite_connections_use_wal_and_foreign_keys(empty_db: Database) -> None:
-    if empty_db.dialect != "sqlite":
-        pytest.skip("SQLite pragmas")
     with empty_db.read() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -2,12 +2,15 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
+from backoffice_tui.domain.text import search_key
 from backoffice_tui.services.context import Actor
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
@@ -22,6 +25,29 @@ from backoffice_tui.store.models import (
 )
 
 
+class QueueSort(StrEnum):
+    DUE = "due"
+    PRIORITY = "priority"
+    NEWEST = "newest"
+
+    @property
+    def label(self) -> str:
+        return {"due": "due date", "priority": "priority", "newest": "newest first"}[self.value]
+
+
+# Each sort is a column tuple ending in the id, so that it is a total order
+# and a window can start right after the last row already shown.
+_SORT_COLUMNS: dict[QueueSort, tuple[tuple[Any, bool], ...]] = {
+    QueueSort.DUE: ((WorkItem.due_on, False), (WorkItem.id, False)),
+    QueueSort.PRIORITY: (
+        (WorkItem.priority, False),
+        (WorkItem.due_on, False),
+        (WorkItem.id, False),
+    ),
+    QueueSort.NEWEST: ((WorkItem.id, True),),
+}
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     team: str | None = None
@@ -29,6 +55,23 @@ class QueueFilter:
     statuses: tuple[WorkStatus, ...] = field(default_factory=lambda: tuple(OPEN_STATUSES))
     overdue: bool = False
     customer: str | None = None  # customer code
+    text: str | None = None  # customer code, name or reading, order code or step
+
+    def describe(self) -> str:
+        parts = []
+        if self.team:
+            parts.append(f"team {self.team}")
+        if self.assignee:
+            parts.append(f"assignee {self.assignee}")
+        if set(self.statuses) != set(OPEN_STATUSES):
+            parts.append("status " + ",".join(s.value for s in self.statuses))
+        if self.overdue:
+            parts.append("overdue")
+        if self.customer:
+            parts.append(f"customer {self.customer}")
+        if self.text:
+            parts.append(f"text {self.text!r}")
+        return "; ".join(parts) or "all open items"
 
 
 @dataclass(frozen=True)
@@ -46,11 +89,18 @@ class QueueRow:
     due: date
     version: int
 
+    def sort_key(self, sort: QueueSort) -> tuple[Any, ...]:
+        return {
+            QueueSort.DUE: (self.due, self.id),
+            QueueSort.PRIORITY: (self.priority, self.due, self.id),
+            QueueSort.NEWEST: (self.id,),
+        }[sort]
+
 
 Assignee = aliased(User)
 
 
-def _base_query() -> Select[tuple[object, ...]]:
+def _base_query() -> Select[tuple[Any, ...]]:
     return (
         select(
             WorkItem.id,
@@ -76,59 +126,108 @@ def _base_query() -> Select[tuple[object, ...]]:
     )
 
 
-def _to_row(row: tuple[object, ...]) -> QueueRow:
-    return QueueRow(*row)  # type: ignore[arg-type]
+def _conditions(
+    session: Session, actor: Actor | None, queue_filter: QueueFilter, today: date
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if queue_filter.team:
+        team_id = session.scalar(select(Team.id).where(Team.code == queue_filter.team))
+        if team_id is None:
+            raise NotFound(f"no team {queue_filter.team!r}")
+        conditions.append(WorkItem.team_id == team_id)
+    if queue_filter.assignee:
+        if queue_filter.assignee == "none":
+            conditions.append(WorkItem.assignee_id.is_(None))
+        else:
+            if queue_filter.assignee == "me":
+                if actor is None:
+                    raise NotFound("'me' needs an operator")
+                login = actor.login
+            else:
+                login = queue_filter.assignee
+            user_id = session.scalar(select(User.id).where(User.login == login))
+            if user_id is None:
+                raise NotFound(f"no user {login!r}")
+            conditions.append(WorkItem.assignee_id == user_id)
+    if queue_filter.customer:
+        customer_id = session.scalar(
+            select(Customer.id).where(Customer.code == queue_filter.customer)
+        )
+        if customer_id is None:
+            raise NotFound(f"no customer {queue_filter.customer!r}")
+        conditions.append(WorkItem.customer_id == customer_id)
+    statuses = queue_filter.statuses or tuple(WorkStatus)
+    if queue_filter.overdue:
+        statuses = tuple(s for s in statuses if s.is_open)
+        conditions.append(WorkItem.due_on < today)
+    conditions.append(WorkItem.status.in_([s.value for s in statuses]))
+    if queue_filter.text:
+        text = queue_filter.text.strip()
+        conditions.append(
+            or_(
+                Customer.search_text.contains(search_key(text), autoescape=True),
+                Order.code.icontains(text, autoescape=True),
+                TemplateStep.name.icontains(text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _after(sort: QueueSort, key: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows strictly after ``key`` in ``sort`` order, led by a plain range on
+    the first column so that an index can serve it."""
+    columns = _SORT_COLUMNS[sort]
+    alternatives = []
+    for n, (column, descending) in enumerate(columns):
+        equal = [c == key[i] for i, (c, _) in enumerate(columns[:n])]
+        beyond = column < key[n] if descending else column > key[n]
+        alternatives.append(and_(*equal, beyond))
+    first, first_descending = columns[0]
+    lead = first <= key[0] if first_descending else first >= key[0]
+    return and_(lead, or_(*alternatives))
 
 
 def list_queue(
     db: Database,
-    actor: Actor,
+    actor: Actor | None,
     queue_filter: QueueFilter,
     *,
     today: date,
     limit: int = 50,
-    after: tuple[date, int] | None = None,
+    after: tuple[Any, ...] | None = None,
+    offset: int = 0,
+    sort: QueueSort = QueueSort.DUE,
 ) -> list[QueueRow]:
-    """Items matching the filter, earliest due first, ``limit`` at most.
+    """Items matching the filter in ``sort`` order, ``limit`` at most.
 
-    ``after`` is the (due, id) of the last row already shown: the next window
-    starts right after it, so a page costs the same at any depth.
+    ``after`` is the sort key of the last row already shown: the next window
+    starts right after it, so paging costs the same at any depth. ``offset``
+    serves jumps to an arbitrary row.
     """
     with db.read() as session:
-        conditions = []
-        if queue_filter.team:
-            team_id = session.scalar(select(Team.id).where(Team.code == queue_filter.team))
-            if team_id is None:
-                raise NotFound(f"no team {queue_filter.team!r}")
-            conditions.append(WorkItem.team_id == team_id)
-        if queue_filter.assignee:
-            if queue_filter.assignee == "none":
-                conditions.append(WorkItem.assignee_id.is_(None))
-            else:
-                login = actor.login if queue_filter.assignee == "me" else queue_filter.assignee
-                user_id = session.scalar(select(User.id).where(User.login == login))
-                if user_id is None:
-                    raise NotFound(f"no user {login!r}")
-                conditions.append(WorkItem.assignee_id == user_id)
-        if queue_filter.customer:
-            customer_id = session.scalar(
-                select(Customer.id).where(Customer.code == queue_filter.customer)
-            )
-            if customer_id is None:
-                raise NotFound(f"no customer {queue_filter.customer!r}")
-            conditions.append(WorkItem.customer_id == customer_id)
-        statuses = queue_filter.statuses or tuple(WorkStatus)
-        if queue_filter.overdue:
-            statuses = tuple(s for s in statuses if s.is_open)
-            conditions.append(WorkItem.due_on < today)
-        conditions.append(WorkItem.status.in_([s.value for s in statuses]))
+        conditions = _conditions(session, actor, queue_filter, today)
         if after is not None:
-            due, item_id = after
-            conditions.append(
-                or_(WorkItem.due_on > due, and_(WorkItem.due_on == due, WorkItem.id > item_id))
+            conditions.append(_after(sort, after))
+        order = [c.desc() if descending else c for c, descending in _SORT_COLUMNS[sort]]
+        query = _base_query().where(*conditions).order_by(*order).limit(limit)
+        if offset and after is None:
+            query = query.offset(offset)
+        return [QueueRow(*row) for row in session.execute(query)]
+
+
+def count_queue(
+    db: Database, actor: Actor | None, queue_filter: QueueFilter, *, today: date
+) -> int:
+    with db.read() as session:
+        conditions = _conditions(session, actor, queue_filter, today)
+        query = select(func.count()).select_from(WorkItem)
+        if queue_filter.text:
+            query = (
+                query.join(Customer, Customer.id == WorkItem.customer_id)
+                .join(Order, Order.id == WorkItem.order_id)
+                .join(TemplateStep, TemplateStep.id == WorkItem.step_id)
             )
-        query = _base_query().where(*conditions).order_by(WorkItem.due_on, WorkItem.id).limit(limit)
-        return [_to_row(tuple(r)) for r in session.execute(query)]
+        return session.scalar(query.where(*conditions)) or 0
 
 
 def get_queue_row(db: Database, item_id: int) -> QueueRow:
@@ -136,4 +235,4 @@ def get_queue_row(db: Database, item_id: int) -> QueueRow:
         row = session.execute(_base_query().where(WorkItem.id == item_id)).first()
         if row is None:
             raise NotFound(f"no work item {item_id}")
-        return _to_row(tuple(row))
+        return QueueRow(*row)

@@ -18,6 +18,7 @@ from backoffice_tui.cli.commands import (
     templates,
     users,
 )
+from backoffice_tui.cli.console import run_console
 from backoffice_tui.cli.state import CliState
 from backoffice_tui.config.paths import log_dir
 from backoffice_tui.domain.errors import BackofficeError
@@ -76,16 +77,26 @@ class BackofficeGroup(click.Group):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Configuration file to use.",
 )
+@click.option("--theme", metavar="NAME", help="Console theme: dark, light or high-contrast.")
 @click.version_option(__version__, prog_name="backoffice")
 @click.pass_context
 def cli(
-    ctx: click.Context, database: str | None, user: str | None, config_path: Path | None
+    ctx: click.Context,
+    database: str | None,
+    user: str | None,
+    config_path: Path | None,
+    theme: str | None,
 ) -> None:
-    """Back-office work queues, customer timelines, handoffs and approvals."""
-    ctx.obj = CliState(database_option=database, config_option=config_path, user_option=user)
+    """Back-office work queues, customer timelines, handoffs and approvals.
+
+    With no command, opens the console on the configured database.
+    """
+    ctx.obj = CliState(
+        database_option=database, config_option=config_path, user_option=user, theme=theme
+    )
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        run_console(ctx.obj, theme)
 
 
 for group in (

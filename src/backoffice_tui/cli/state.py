@@ -32,6 +32,7 @@ class CliState:
     database_option: str | None
     config_option: Path | None
     user_option: str | None
+    theme: str | None = None
     _settings: Settings | None = field(default=None, init=False)
     _db: Database | None = field(default=None, init=False)
     _actor: Actor | None = field(default=None, init=False)
@@ -62,6 +63,11 @@ class CliState:
 
     def context(self) -> Context:
         return Context(self.database(), self.actor())
+
+    def reset(self) -> None:
+        """Forget the settings and database, after an option changed."""
+        self.close()
+        self._settings = self._db = self._actor = None
 
     def close(self) -> None:
         if self._db is not None:

@@ -19,6 +19,7 @@ from backoffice_tui.store.models import (
     OrderLine,
     Service,
     Team,
+    TeamMembership,
     TemplateStep,
     User,
     WorkItem,
@@ -56,11 +57,14 @@ class QueueFilter:
     overdue: bool = False
     customer: str | None = None  # customer code
     text: str | None = None  # customer code, name or reading, order code or step
+    my_teams: bool = False  # only the teams the operator belongs to
 
     def describe(self) -> str:
         parts = []
         if self.team:
             parts.append(f"team {self.team}")
+        if self.my_teams:
+            parts.append("my teams")
         if self.assignee:
             parts.append(f"assignee {self.assignee}")
         if set(self.statuses) != set(OPEN_STATUSES):
@@ -135,6 +139,14 @@ def _conditions(
         if team_id is None:
             raise NotFound(f"no team {queue_filter.team!r}")
         conditions.append(WorkItem.team_id == team_id)
+    if queue_filter.my_teams:
+        if actor is None:
+            raise NotFound("'my teams' needs an operator")
+        conditions.append(
+            WorkItem.team_id.in_(
+                select(TeamMembership.team_id).where(TeamMembership.user_id == actor.user_id)
+            )
+        )
     if queue_filter.assignee:
         if queue_filter.assignee == "none":
             conditions.append(WorkItem.assignee_id.is_(None))

@@ -3,15 +3,23 @@
 import click
 
 from backoffice_tui.cli.commands._options import json_option
+from backoffice_tui.cli.console import prepare_demo_database, run_console
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.services.demo import load_demo
 from backoffice_tui.services.demo_generate import generate
 
 
-@click.group()
-def demo() -> None:
-    """Demo data: the sample set, or a large generated one for benchmarks."""
+@click.group(invoke_without_command=True)
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Open the console on the demo database (created and loaded on first use),
+    or manage demo data with a subcommand."""
+    if ctx.invoked_subcommand is None:
+        state = ctx.find_object(CliState)
+        assert state is not None
+        prepare_demo_database(state)
+        run_console(state, state.theme)
 
 
 @demo.command("load")

@@ -1,0 +1,36 @@
+"""Opening the console from the command line."""
+
+import dataclasses
+
+import click
+
+from backoffice_tui.cli.state import CliState
+from backoffice_tui.config import demo_database_url
+from backoffice_tui.services.connection import open_database, upgrade_schema
+from backoffice_tui.services.demo import load_demo
+from backoffice_tui.services.identity import os_login
+
+
+def run_console(state: CliState, theme: str | None) -> None:
+    from backoffice_tui.tui.app import create_app  # Textual loads only for the console
+
+    settings = state.settings
+    if theme:
+        settings = dataclasses.replace(settings, theme=theme)
+    app = create_app(settings, state.database(), state.actor())
+    app.run(mouse=settings.mouse)
+
+
+def prepare_demo_database(state: CliState) -> None:
+    """Point ``state`` at the demo database, creating and loading it on first use."""
+    url = demo_database_url()
+    state.database_option = url
+    state.reset()
+    db = open_database(url, create=True, check_schema=False)
+    try:
+        before, _ = upgrade_schema(db)
+        if before is None:
+            click.echo("creating the demo database (first run)…", err=True)
+            load_demo(db, you_login=state.settings.user or os_login())
+    finally:
+        db.dispose()

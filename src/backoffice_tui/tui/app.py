@@ -1,0 +1,195 @@
+"""The console application."""
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.worker import Worker, WorkerState
+
+from backoffice_tui.config import Settings
+from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
+from backoffice_tui.services.connection import Database
+from backoffice_tui.services.context import Actor
+from backoffice_tui.services.queue import QueueFilter
+from backoffice_tui.tui.commands import screen_commands
+from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
+from backoffice_tui.tui.screens.home import HomeScreen, OpenQueue
+from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
+from backoffice_tui.tui.screens.queue import QueueScreen
+from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
+from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+SCREEN_TITLES = {
+    "home": "Home",
+    "queue": "Work queue",
+    "approvals": "Approvals",
+    "customers": "Customers",
+    "handoffs": "Handoffs",
+    "applications": "Applications",
+}
+
+
+class AsciiScrollBarRender(ScrollBarRender):
+    """Scrollbars drawn with spaces only: no ambiguous-width block glyphs."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+
+
+ASCII_CSS = """
+App.-ascii Input { border: ascii $border-blurred; }
+App.-ascii Input:focus { border: ascii $border; }
+App.-ascii ModalScreen > Vertical { border: ascii $primary; }
+App.-ascii Toast { border-left: none; }
+App.-ascii OptionList { border: none; }
+"""
+
+
+class BackofficeApp(App[None]):
+    TITLE = "backoffice"
+    CSS = ASCII_CSS
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('home')", "Home", id="nav.home", show=False),
+        Binding("2", "switch_mode('queue')", "Work queue", id="nav.queue", show=False),
+        Binding("3", "switch_mode('approvals')", "Approvals", id="nav.approvals", show=False),
+        Binding("4", "switch_mode('customers')", "Customers", id="nav.customers", show=False),
+        Binding("5", "switch_mode('handoffs')", "Handoffs", id="nav.handoffs", show=False),
+        Binding(
+            "6", "switch_mode('applications')", "Applications", id="nav.applications", show=False
+        ),
+        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.commands"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+    ]
+    MODES: ClassVar = {
+        "home": HomeScreen,
+        "queue": QueueScreen,
+        "approvals": lambda: ComingSoonScreen("Approvals", "the approval inbox"),
+        "customers": lambda: ComingSoonScreen("Customers", "customer search and timelines"),
+        "handoffs": lambda: ComingSoonScreen("Handoffs", "handoff checklists"),
+        "applications": lambda: ComingSoonScreen("Applications", "applications and their status"),
+    }
+
+    def __init__(self, workspace: Workspace, *, theme_folder: object = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self._theme_folder = theme_folder
+        self.ascii_borders = workspace.settings.ascii_borders
+        self.animation_level = "none"
+
+    # --- start-up -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        themes = load_themes(self._theme_folder)  # type: ignore[arg-type]
+        for theme in themes.themes.values():
+            self.register_theme(theme)
+        for problem in themes.problems:
+            self.notify(problem, severity="warning", markup=False)
+        wanted = self.workspace.settings.theme
+        if wanted not in themes.themes:
+            if wanted != DEFAULT_THEME:
+                self.notify(
+                    f"no theme {wanted!r}; using {DEFAULT_THEME}", severity="warning", markup=False
+                )
+            wanted = DEFAULT_THEME if DEFAULT_THEME in themes.themes else "textual-dark"
+        self._ascii_themes = themes.ascii_borders
+        self.theme = wanted
+        self.switch_mode("home")
+
+    def watch_theme(self, theme: str) -> None:
+        self._apply_ascii(
+            self.workspace.settings.ascii_borders or theme in getattr(self, "_ascii_themes", set())
+        )
+
+    def _apply_ascii(self, on: bool) -> None:
+        self.ascii_borders = on
+        self.set_class(on, "-ascii")
+        ScrollBar.renderer = AsciiScrollBarRender if on else ScrollBarRender
+
+    # --- navigation ---------------------------------------------------------------
+
+    def go_home(self) -> None:
+        self.switch_mode("home")
+
+    def open_queue(self, destination: OpenQueue | QueueFilter) -> None:
+        """Show the work queue on a filter, from home or the command palette."""
+        if isinstance(destination, QueueFilter):
+            destination = OpenQueue(destination, "")
+        self.switch_mode("queue")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, QueueScreen):
+            self.pop_screen()
+        queue = next(s for s in self.screen_stack if isinstance(s, QueueScreen))
+        if queue.is_mounted:
+            queue.show_filter(destination.queue_filter, destination.title)
+        else:
+            queue.queue_filter = destination.queue_filter
+            queue.title_text = destination.title
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = SCREEN_TITLES.get(self.current_mode, "")
+        self.push_screen(HelpScreen(title, describe_keys(screen)))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for mode, title in SCREEN_TITLES.items():
+            yield SystemCommand(
+                f"Go to {title}",
+                f"Open the {title} screen",
+                lambda mode=mode: self.switch_mode(mode),
+            )
+        for name in sorted(self.available_themes):
+            if name in ("dark", "light", "high-contrast"):
+                yield SystemCommand(
+                    f"Theme: {name}",
+                    f"Switch to the {name} theme",
+                    lambda name=name: setattr(self, "theme", name),
+                )
+        yield from screen_commands(screen)
+        yield SystemCommand("Quit", "Quit the console (ctrl+q)", self.exit)
+
+    # --- errors -------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every failed worker ends here: expected errors become one line."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, DatabaseUnavailable):
+            self._set_offline(True)
+        if isinstance(error, BackofficeError):
+            self.notify(str(error), severity="error", markup=False)
+        else:
+            log.error("unexpected error in %s", event.worker.name, exc_info=error)
+            self.notify(
+                f"unexpected error: {type(error).__name__}: {error}", severity="error", markup=False
+            )
+
+    def _set_offline(self, offline: bool) -> None:
+        since = datetime.now(UTC).astimezone() if offline else None
+        for header in self.screen.query(AppHeader):
+            header.offline_since = since
+
+
+def create_app(
+    settings: Settings,
+    db: Database,
+    actor: Actor,
+    *,
+    today: date | None = None,
+) -> BackofficeApp:
+    """The console on ``db`` as ``actor``; ``today`` pins the date (tests)."""
+    workspace = Workspace(
+        db=db, actor=actor, settings=settings, today=(lambda: today) if today else date.today
+    )
+    return BackofficeApp(workspace)

@@ -1,0 +1,115 @@
+"""Small modal dialogs: ask for a text, pick one of a list, confirm."""
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.widgets.quiet_input import QuietInput
+
+DIALOG_CSS = """
+{name} {{
+    align: center middle;
+    & > Vertical {{
+        width: 64; max-width: 100%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }}
+    & Label {{ width: 100%; margin-bottom: 1; }}
+    & .hint {{ color: $text-muted; margin: 0; }}
+}}
+"""
+
+
+class AskText(ModalScreen[str | None]):
+    """Ask for one line of text (a reason, a note); escape cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AskText")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, placeholder: str = "", *, required: bool = True) -> None:
+        super().__init__()
+        self.title_text = title
+        self.placeholder = placeholder
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(plain(self.title_text))
+            yield QuietInput(placeholder=self.placeholder, id="answer")
+            yield Label("enter: save   escape: cancel", classes="hint")
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if self.required and not value:
+            self.notify("Type something first, or escape to cancel", severity="warning")
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickOne(ModalScreen[str | None]):
+    """Pick one value from a list; escape cancels."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="PickOne") + "PickOne OptionList { height: auto; max-height: 20; }"
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, title: str, choices: list[tuple[str, str]], current: str | None = None
+    ) -> None:
+        """``choices`` are (value, label) pairs."""
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(plain(self.title_text))
+            yield OptionList(*(Option(plain(label), id=value) for value, label in self.choices))
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        for index, (value, _) in enumerate(self.choices):
+            if value == self.current:
+                options.highlighted = index
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """y confirms, n or escape cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="Confirm")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(plain(self.question))
+            yield Label(Content("y: yes   n: no"), classes="hint")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,0 +1,108 @@
+"""One work item: its order, customer, the steps of its line, notes and history."""
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from backoffice_tui.services import work_items
+from backoffice_tui.services.work_item_detail import WorkItemDetail, work_item_detail
+from backoffice_tui.tui.screens.dialogs import AskText
+from backoffice_tui.tui.text import fit, plain_lines
+from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.workspace import workspace_of
+
+
+def _local(moment) -> str:  # type: ignore[no-untyped-def]
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def detail_lines(detail: WorkItemDetail) -> list[str]:
+    row = detail.row
+    lines = [
+        f"Work item {row.id}: {row.step}  [{row.status.replace('_', ' ')}]",
+        f"Customer   {row.customer_code} {row.customer_name}",
+        f"Order      {row.order_code}  received {detail.received_on}"
+        + (f", requested {detail.requested_on}" if detail.requested_on else "")
+        + (f", sales {detail.sales_owner}" if detail.sales_owner else ""),
+        f"Service    {row.service}",
+        f"Team       {row.team}   assignee {row.assignee or '-'}   due {row.due}"
+        f"   priority {row.priority}   version {row.version}",
+    ]
+    if detail.blocked_reason:
+        lines.append(f"Blocked    {detail.blocked_reason}")
+    if detail.skip_reason:
+        lines.append(f"Skipped    {detail.skip_reason}")
+    lines += ["", "Steps of this line"]
+    for step in detail.line:
+        mark = ">" if step.item_id == row.id else " "
+        lines.append(
+            f" {mark} {step.position:>2}. {fit(step.step, 34)} {fit(step.team, 13)} "
+            f"{fit(step.status.replace('_', ' '), 12)} {fit(step.assignee or '-', 10)} {step.due}"
+        )
+    lines += ["", f"Notes ({len(detail.notes)})"]
+    lines += [f"  {_local(n.at)}  {n.author}: {n.body}" for n in detail.notes] or ["  none"]
+    lines += ["", "History"]
+    lines += [f"  {_local(h.at)}  {h.summary}" for h in detail.history] or ["  none"]
+    return lines
+
+
+class WorkItemScreen(Screen[None]):
+    DEFAULT_CSS = """
+    WorkItemScreen VerticalScroll { padding: 0 1; }
+    WorkItemScreen Static { width: 100%; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "note", "Note", id="item.note"),
+        Binding("ctrl+r", "reload", "Reload", id="item.reload"),
+        Binding("q,escape", "app.pop_screen", "Back", id="screen.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, detail: WorkItemDetail) -> None:
+            self.detail = detail
+            super().__init__()
+
+    def __init__(self, item_id: int) -> None:
+        super().__init__()
+        self.item_id = item_id
+
+    def compose(self) -> ComposeResult:
+        workspace = workspace_of(self)
+        yield AppHeader(workspace.db.description, workspace.operator_label)
+        with VerticalScroll():
+            yield Static("loading…", id="detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(AppHeader).screen_title = f"Work item {self.item_id}"
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="item", exit_on_error=False)
+    def _load(self) -> None:
+        self.post_message(self.Loaded(work_item_detail(workspace_of(self).db, self.item_id)))
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        self.query_one("#detail", Static).update(plain_lines(detail_lines(message.detail)))
+
+    def action_note(self) -> None:
+        self.app.push_screen(AskText(f"Note on work item {self.item_id}"), self._add_note)
+
+    def _add_note(self, text: str | None) -> None:
+        if text:
+            self._save_note(text)
+
+    @work(thread=True, group="item", exit_on_error=False)
+    def _save_note(self, text: str) -> None:
+        work_items.add_note(workspace_of(self).context(), self.item_id, text)
+        self.app.call_from_thread(self.notify, "Note added")
+        self._load()

@@ -1,0 +1,321 @@
+"""The work queue: filter, sort, tag and act on work items at any scale."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from backoffice_tui.domain.errors import BackofficeError
+from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
+from backoffice_tui.services import work_items
+from backoffice_tui.services.queue import (
+    QueueFilter,
+    QueueRow,
+    QueueSort,
+    count_queue,
+    list_queue,
+)
+from backoffice_tui.services.users import list_teams
+from backoffice_tui.services.work_item_detail import team_members
+from backoffice_tui.tui.screens.dialogs import AskText, PickOne
+from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.widgets.queue_header import QueueHeader
+from backoffice_tui.tui.widgets.queue_table import QueueTable
+from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.workspace import workspace_of
+
+STATUS_CHOICES = [
+    ("open", "Open (waiting, ready, in progress, blocked)"),
+    *[(s.value, s.value.replace("_", " ").capitalize()) for s in WorkStatus],
+    ("all", "Every status"),
+]
+ASSIGNEE_CYCLE = (None, "me", "none")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: QueueRow
+    error: str | None
+
+
+class QueueScreen(Screen[None]):
+    DEFAULT_CSS = """
+    QueueScreen #status { height: 1; background: $surface; color: $text-muted; padding: 0 1; }
+    QueueScreen #search { dock: bottom; display: none; border: none; height: 1; padding: 0 1; }
+    QueueScreen #search.-shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "act('claim')", "Claim", id="queue.claim"),
+        Binding("s", "act('start')", "Start", id="queue.start"),
+        Binding("d", "act('done')", "Done", id="queue.done"),
+        Binding("b", "act('block')", "Block", id="queue.block"),
+        Binding("a", "act('assign')", "Assign", id="queue.assign"),
+        Binding("n", "note", "Note", id="queue.note"),
+        Binding("u", "act('unblock')", "Unblock", id="queue.unblock", show=False),
+        Binding("r", "act('release')", "Release", id="queue.release", show=False),
+        Binding("x", "act('skip')", "Skip (lead)", id="queue.skip", show=False),
+        Binding("slash", "search", "Search", id="queue.search"),
+        Binding("t", "pick_team", "Team", id="queue.team", show=False),
+        Binding("f", "pick_status", "Status filter", id="queue.status", show=False),
+        Binding("m", "cycle_assignee", "Mine/unassigned/all", id="queue.mine", show=False),
+        Binding("l", "toggle_overdue", "Overdue only", id="queue.overdue", show=False),
+        Binding("o", "cycle_sort", "Sort", id="queue.sort", show=False),
+        Binding("ctrl+r", "reload", "Reload", id="queue.reload", show=False),
+        Binding("escape", "clear_or_back", "Back", id="queue.back", show=False),
+        Binding("q", "app.go_home", "Back", id="screen.back", show=False),
+    ]
+
+    class Acted(Message):
+        def __init__(self, verb: str, outcomes: list[Outcome]) -> None:
+            self.verb = verb
+            self.outcomes = outcomes
+            super().__init__()
+
+    def __init__(self, queue_filter: QueueFilter | None = None, title: str = "") -> None:
+        super().__init__()
+        self.queue_filter = queue_filter or QueueFilter()
+        self.title_text = title
+        self.sort = QueueSort.DUE
+
+    def compose(self) -> ComposeResult:
+        workspace = workspace_of(self)
+        ellipsis = "~" if self.app.ascii_borders else "…"  # type: ignore[attr-defined]
+        yield AppHeader(workspace.db.description, workspace.operator_label)
+        yield Static(id="status")
+        yield QueueHeader()
+        yield QueueTable(ellipsis=ellipsis, id="table")
+        yield QuietInput(placeholder="search customer, order or step; enter applies", id="search")
+        yield Footer(show_command_palette=False)
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        self.query_one(AppHeader).screen_title = "Work queue"
+        self._load()
+        self.table.focus()
+
+    def show_filter(self, queue_filter: QueueFilter, title: str = "") -> None:
+        """Open the queue on a new filter (from home or the command palette)."""
+        self.queue_filter = queue_filter
+        self.title_text = title
+        self.table.clear_tags()
+        self._load()
+        self.table.focus()
+
+    def _load(self, keep_cursor: bool = False) -> None:
+        workspace = workspace_of(self)
+        queue_filter, sort = self.queue_filter, self.sort
+
+        def fetch(offset: int, limit: int, after: tuple[Any, ...] | None) -> list[QueueRow]:
+            return list_queue(
+                workspace.db,
+                workspace.actor,
+                queue_filter,
+                today=workspace.today(),
+                limit=limit,
+                after=after,
+                offset=offset,
+                sort=sort,
+            )
+
+        def count() -> int:
+            return count_queue(workspace.db, workspace.actor, queue_filter, today=workspace.today())
+
+        if keep_cursor:
+            self.table.reload()
+        else:
+            self.table.load(fetch, count, sort, workspace.today())
+        self._show_status()
+
+    def _show_status(self) -> None:
+        table = self.table
+        total = "counting…" if table.total is None else f"{table.total:,} items"
+        tagged = f" | {len(table.tagged)} tagged" if table.tagged else ""
+        title = f"{self.title_text}: " if self.title_text else ""
+        self.query_one("#status", Static).update(
+            plain(
+                f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label} | "
+                f"{total}{tagged}"
+            )
+        )
+
+    @on(QueueTable.Highlighted)
+    def _highlighted(self) -> None:
+        self._show_status()
+
+    @on(QueueTable.Selected)
+    def _open(self, event: QueueTable.Selected) -> None:
+        self.app.push_screen(WorkItemScreen(event.row.id))
+
+    # --- filters ----------------------------------------------------------------
+
+    def _refilter(self, **changes: Any) -> None:
+        self.queue_filter = replace(self.queue_filter, **changes)
+        self.table.clear_tags()
+        self._load()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", QuietInput)
+        search.value = self.queue_filter.text or ""
+        search.add_class("-shown")
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        event.input.remove_class("-shown")
+        self.table.focus()
+        self._refilter(text=event.value.strip() or None)
+
+    def action_clear_or_back(self) -> None:
+        search = self.query_one("#search", QuietInput)
+        if search.has_class("-shown"):
+            search.remove_class("-shown")
+            self.table.focus()
+        elif self.table.tagged:
+            self.table.clear_tags()
+            self._show_status()
+        else:
+            self.app.go_home()  # type: ignore[attr-defined]
+
+    def action_pick_team(self) -> None:
+        teams = [
+            ("", "Every team"),
+            ("@mine", "My teams"),
+            *[(code, f"{code}  {name}") for code, name in list_teams(workspace_of(self).db)],
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if value == "@mine":
+                self._refilter(team=None, my_teams=True)
+            else:
+                self._refilter(team=value or None, my_teams=False)
+
+        current = "@mine" if self.queue_filter.my_teams else (self.queue_filter.team or "")
+        self.app.push_screen(PickOne("Show the work of", teams, current), chosen)
+
+    def action_pick_status(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if value == "open":
+                statuses = tuple(OPEN_STATUSES)
+            elif value == "all":
+                statuses = tuple(WorkStatus)
+            else:
+                statuses = (WorkStatus(value),)
+            self._refilter(statuses=statuses)
+
+        self.app.push_screen(PickOne("Show items that are", STATUS_CHOICES), chosen)
+
+    def action_cycle_assignee(self) -> None:
+        position = (
+            ASSIGNEE_CYCLE.index(self.queue_filter.assignee)
+            if self.queue_filter.assignee in ASSIGNEE_CYCLE
+            else 0
+        )
+        self._refilter(assignee=ASSIGNEE_CYCLE[(position + 1) % len(ASSIGNEE_CYCLE)])
+
+    def action_toggle_overdue(self) -> None:
+        self._refilter(overdue=not self.queue_filter.overdue)
+
+    def action_cycle_sort(self) -> None:
+        sorts = list(QueueSort)
+        self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)]
+        self._load()
+
+    def action_reload(self) -> None:
+        self._load(keep_cursor=True)
+
+    # --- actions ------------------------------------------------------------------
+
+    def action_act(self, verb: str) -> None:
+        rows = self.table.tagged_or_current()
+        if not rows:
+            self.notify("No work item here", severity="warning")
+            return
+        if verb in ("block", "skip"):
+            label = "Why is it blocked?" if verb == "block" else "Why skip this step?"
+            self.app.push_screen(
+                AskText(f"{label} ({len(rows)} item{'s' if len(rows) > 1 else ''})"),
+                lambda reason: reason and self._run(verb, rows, reason),
+            )
+        elif verb == "assign":
+            teams = {row.team for row in rows}
+            if len(teams) > 1:
+                self.notify(
+                    "Tagged items belong to several teams; assign one team at a time",
+                    severity="warning",
+                )
+                return
+            members = team_members(workspace_of(self).db, teams.pop())
+            self.app.push_screen(
+                PickOne("Assign to", [(login, f"{login}  {name}") for login, name in members]),
+                lambda login: login and self._run("assign", rows, login),
+            )
+        else:
+            self._run(verb, rows, None)
+
+    def action_note(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            return
+        self.app.push_screen(
+            AskText(f"Note on {row.order_code} / {row.step}"),
+            lambda text: text and self._run("note", [row], text),
+        )
+
+    @work(thread=True, group="queue-actions", exit_on_error=False)
+    def _run(self, verb: str, rows: list[QueueRow], argument: str | None) -> None:
+        ctx = workspace_of(self).context()
+        actions: dict[str, Callable[[QueueRow], object]] = {
+            "claim": lambda r: work_items.claim(ctx, r.id, r.version),
+            "release": lambda r: work_items.release(ctx, r.id, r.version),
+            "start": lambda r: work_items.start(ctx, r.id, r.version),
+            "done": lambda r: work_items.done(ctx, r.id, r.version),
+            "unblock": lambda r: work_items.unblock(ctx, r.id, r.version),
+            "block": lambda r: work_items.block(ctx, r.id, argument or "", r.version),
+            "skip": lambda r: work_items.skip(ctx, r.id, argument or "", r.version),
+            "assign": lambda r: work_items.assign(ctx, r.id, argument or "", r.version),
+            "note": lambda r: work_items.add_note(ctx, r.id, argument or ""),
+        }
+        outcomes = []
+        for row in rows:
+            try:
+                actions[verb](row)
+                outcomes.append(Outcome(row, None))
+            except BackofficeError as error:
+                outcomes.append(Outcome(row, str(error)))
+        self.post_message(self.Acted(verb, outcomes))
+
+    @on(Acted)
+    def _acted(self, message: Acted) -> None:
+        failed = [o for o in message.outcomes if o.error]
+        done = len(message.outcomes) - len(failed)
+        if len(message.outcomes) == 1:
+            outcome = message.outcomes[0]
+            if outcome.error:
+                self.notify(outcome.error, severity="error")
+            else:
+                self.notify(f"{message.verb}: {outcome.row.order_code} / {outcome.row.step}")
+        else:
+            summary = f"{message.verb}: {done} done, {len(failed)} refused"
+            details = "\n".join(f"#{o.row.id}: {o.error}" for o in failed[:5])
+            self.notify(
+                f"{summary}\n{details}" if failed else summary,
+                severity="warning" if failed else "information",
+                markup=False,
+            )
+            self.table.tagged.difference_update(o.row.id for o in message.outcomes if not o.error)
+        self._load(keep_cursor=True)

@@ -1,0 +1,41 @@
+"""The top line: product, database, operator and whether we are online."""
+
+from datetime import datetime
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from backoffice_tui.tui.text import plain
+
+
+class AppHeader(Widget):
+    DEFAULT_CSS = """
+    AppHeader { dock: top; height: 1; background: $panel; color: $foreground; }
+    """
+
+    offline_since: reactive[datetime | None] = reactive(None)
+    screen_title: reactive[str] = reactive("")
+
+    def __init__(self, database: str, operator: str) -> None:
+        super().__init__()
+        self.database = database
+        self.operator = operator
+
+    def render(self) -> Content:
+        state = (
+            Content.styled(f"offline since {self.offline_since:%H:%M}", "bold $error")
+            if self.offline_since
+            else Content.styled("online", "$success")
+        )
+        return Content.assemble(
+            Content.styled(" backoffice", "bold"),
+            " | ",
+            Content.styled(self.screen_title, "bold $accent"),
+            " | ",
+            plain(self.operator),
+            " | ",
+            plain(self.database),
+            " | ",
+            state,
+        )

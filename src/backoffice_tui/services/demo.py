@@ -51,9 +51,11 @@ def _nothing(_: str) -> None:
     pass
 
 
-def load_organisation(db: Database, data: dict[str, Any], you_login: str) -> dict[str, Actor]:
+def load_organisation(
+    db: Database, data: dict[str, Any], you_login: str, today: date | None = None
+) -> dict[str, Actor]:
     """Teams, users (the ``you`` persona takes the operator's login) and delegations."""
-    today = date.today()
+    today = today or date.today()
     with db.write() as session:
         teams = {}
         for team in data["teams"]:
@@ -114,7 +116,8 @@ def load_customers(db: Database, customers: list[dict[str, Any]]) -> None:
 class _Clock:
     """A settable clock for replaying history."""
 
-    def __init__(self) -> None:
+    def __init__(self, today: date | None = None) -> None:
+        self.today = today
         self.at = utc_now()
 
     def __call__(self) -> datetime:
@@ -150,6 +153,8 @@ def _replay_line(
     after its SLA; nothing happens later than a few minutes ago.
     """
     latest = utc_now() - timedelta(minutes=5)
+    if clock.today is not None:
+        latest = _office_time(clock.today, 8)
 
     def at(moment: datetime) -> None:
         clock.at = min(moment, latest)
@@ -191,10 +196,14 @@ def _replay_line(
 
 
 def load_orders(
-    db: Database, actors: dict[str, Actor], orders: list[dict[str, Any]], progress: Progress
+    db: Database,
+    actors: dict[str, Actor],
+    orders: list[dict[str, Any]],
+    progress: Progress,
+    today: date | None = None,
 ) -> None:
-    today = date.today()
-    clock = _Clock()
+    clock = _Clock(today)
+    today = today or date.today()
     for spec in orders:
         received = today - timedelta(days=spec["received_days_ago"])
         owner = actors[spec["sales_owner"]]
@@ -224,10 +233,12 @@ def load_orders(
         progress(spec["code"])
 
 
-def load_base(db: Database, you_login: str, folder: Path | None = None) -> dict[str, Actor]:
+def load_base(
+    db: Database, you_login: str, folder: Path | None = None, today: date | None = None
+) -> dict[str, Actor]:
     """Teams, users and the process templates: what any data set stands on."""
     folder = folder or sample_data_dir()
-    actors = load_organisation(db, read_toml(folder / "organisation.toml"), you_login)
+    actors = load_organisation(db, read_toml(folder / "organisation.toml"), you_login, today)
     with db.write() as session:
         for path in sorted((folder / "templates").glob("*.toml")):
             load_template_in(session, "demo", path)
@@ -240,8 +251,12 @@ def load_demo(
     you_login: str | None = None,
     data_dir: Path | None = None,
     progress: Progress = _nothing,
+    today: date | None = None,
 ) -> DemoSummary:
-    """Load the demo data set into an empty database."""
+    """Load the demo data set into an empty database.
+
+    ``today`` pins the day the data is relative to (for repeatable screens).
+    """
     folder = data_dir or sample_data_dir()
     with db.read() as session:
         if session.scalar(select(func.count()).select_from(Team)):
@@ -249,13 +264,13 @@ def load_demo(
                 f"{db.description} already holds teams; load the demo into an empty database"
             )
     you = you_login or os_login()
-    actors = load_base(db, you, folder)
+    actors = load_base(db, you, folder, today)
     progress("templates")
     customers = read_toml(folder / "customers.toml")["customers"]
     load_customers(db, customers)  # type: ignore[arg-type]
     progress("customers")
     orders = read_toml(folder / "orders.toml")["orders"]
-    load_orders(db, actors, orders, progress)  # type: ignore[arg-type]
+    load_orders(db, actors, orders, progress, today)  # type: ignore[arg-type]
     return DemoSummary(
         users=len(actors),
         customers=len(customers),  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -25,6 +26,14 @@ class Database:
     @property
     def description(self) -> str:
         return describe_url(self.engine.url)
+
+    @property
+    def short_description(self) -> str:
+        """A few words for a status line: the file name, or user@host/database."""
+        url = self.engine.url
+        if self.dialect == "sqlite":
+            return f"sqlite:{Path(url.database or ':memory:').name}"
+        return f"{url.username or ''}@{url.host or 'localhost'}/{url.database}"
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -55,7 +55,7 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         workspace = workspace_of(self)
-        yield AppHeader(workspace.db.description, workspace.operator_label)
+        yield AppHeader(workspace.db.short_description, workspace.operator_label)
         yield Label("Mine")
         yield OptionList(id="mine")
         yield Label("Team load  (open / ready / blocked / unassigned / overdue)")

@@ -74,7 +74,7 @@ class WorkItemScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         workspace = workspace_of(self)
-        yield AppHeader(workspace.db.description, workspace.operator_label)
+        yield AppHeader(workspace.db.short_description, workspace.operator_label)
         with VerticalScroll():
             yield Static("loading…", id="detail")
         yield Footer(show_command_palette=False)

@@ -88,7 +88,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         workspace = workspace_of(self)
         ellipsis = "~" if self.app.ascii_borders else "…"  # type: ignore[attr-defined]
-        yield AppHeader(workspace.db.description, workspace.operator_label)
+        yield AppHeader(workspace.db.short_description, workspace.operator_label)
         yield Static(id="status")
         yield QueueHeader()
         yield QueueTable(ellipsis=ellipsis, id="table")

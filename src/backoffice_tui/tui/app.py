@@ -117,7 +117,7 @@ class BackofficeApp(App[None]):
 
     # --- navigation ---------------------------------------------------------------
 
-    def go_home(self) -> None:
+    def action_go_home(self) -> None:
         self.switch_mode("home")
 
     def open_queue(self, destination: OpenQueue | QueueFilter) -> None:

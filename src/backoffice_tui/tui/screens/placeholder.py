@@ -8,6 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.workspace import workspace_of
 
 
 class ComingSoonScreen(Screen[None]):
@@ -24,7 +25,8 @@ class ComingSoonScreen(Screen[None]):
         self.what = what
 
     def compose(self) -> ComposeResult:
-        yield self.app.make_header(self.screen_title)  # type: ignore[attr-defined]
+        workspace = workspace_of(self)
+        yield AppHeader(workspace.db.short_description, workspace.operator_label)
         yield Static(f"{self.screen_title}: {self.what}\n\nThis screen is coming soon.")
         yield Footer(show_command_palette=False)
 

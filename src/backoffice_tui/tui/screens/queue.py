@@ -185,7 +185,7 @@ class QueueScreen(Screen[None]):
             self.table.clear_tags()
             self._show_status()
         else:
-            self.app.go_home()  # type: ignore[attr-defined]
+            self.app.action_go_home()  # type: ignore[attr-defined]
 
     def action_pick_team(self) -> None:
         teams = [

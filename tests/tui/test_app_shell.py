@@ -1,0 +1,114 @@
+"""The shell: screen switching, help, back, quit, palette, themes."""
+
+import pytest
+
+from backoffice_tui.tui.app import BackofficeApp
+from backoffice_tui.tui.screens.help import HelpScreen
+from backoffice_tui.tui.screens.home import HomeScreen
+from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
+from backoffice_tui.tui.screens.queue import QueueScreen
+from backoffice_tui.tui.widgets.app_header import AppHeader
+from tests.tui.conftest import MakeApp, settle
+
+
+async def test_number_keys_switch_screens(console: MakeApp) -> None:
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        expected = {
+            "2": QueueScreen,
+            "3": ComingSoonScreen,
+            "4": ComingSoonScreen,
+            "5": ComingSoonScreen,
+            "6": ComingSoonScreen,
+            "1": HomeScreen,
+        }
+        for key, screen_type in expected.items():
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, screen_type), key
+        header = app.screen.query_one(AppHeader)
+        assert header.screen_title == "Home"
+        assert "kimura" in header.operator and header.offline_since is None
+
+
+async def test_q_and_escape_go_back_and_ctrl_q_quits(console: MakeApp) -> None:
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("enter")  # open the first item
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "WorkItemScreen"
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("q")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("3")
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_question_mark_lists_the_current_keys(console: MakeApp) -> None:
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = {description for _, description in app.screen.keys}
+        assert {"Claim", "Start", "Done", "Block", "Assign", "Note", "Search"} <= descriptions
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_command_palette_lists_screen_actions_and_themes(console: MakeApp) -> None:
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Claim", "Done", "Block", "Go to Customers", "Theme: light"} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"theme light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "light"
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "high-contrast"])
+async def test_themes_load_and_high_contrast_uses_ascii(console: MakeApp, theme: str) -> None:
+    app = console(theme=theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == theme
+        assert app.has_class("-ascii") == (theme == "high-contrast")
+
+
+async def test_unknown_theme_falls_back_with_a_notice(console: MakeApp) -> None:
+    app = console(theme="purple")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "dark"
+        assert any("no theme 'purple'" in n.message for n in app._notifications)
+
+
+async def test_ascii_setting_removes_ambiguous_width_glyphs(console: MakeApp) -> None:
+    app: BackofficeApp = console(ascii_borders=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen_text = app.export_screenshot()
+        for glyph in "▔▁▊▎…─│╭╮":
+            assert glyph not in screen_text, glyph

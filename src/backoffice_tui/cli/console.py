@@ -11,13 +11,13 @@ from backoffice_tui.services.demo import load_demo
 from backoffice_tui.services.identity import os_login
 
 
-def run_console(state: CliState, theme: str | None) -> None:
+def run_console(state: CliState, theme: str | None, screen: str = "home") -> None:
     from backoffice_tui.tui.app import create_app  # Textual loads only for the console
 
     settings = state.settings
     if theme:
         settings = dataclasses.replace(settings, theme=theme)
-    app = create_app(settings, state.database(), state.actor())
+    app = create_app(settings, state.database(), state.actor(), start_screen=screen)
     app.run(mouse=settings.mouse)
 
 

@@ -78,6 +78,13 @@ class BackofficeGroup(click.Group):
     help="Configuration file to use.",
 )
 @click.option("--theme", metavar="NAME", help="Console theme: dark, light or high-contrast.")
+@click.option(
+    "--screen",
+    type=click.Choice(["home", "queue", "approvals", "customers", "handoffs", "applications"]),
+    default="home",
+    show_default=True,
+    help="The screen the console opens on.",
+)
 @click.version_option(__version__, prog_name="backoffice")
 @click.pass_context
 def cli(
@@ -86,6 +93,7 @@ def cli(
     user: str | None,
     config_path: Path | None,
     theme: str | None,
+    screen: str,
 ) -> None:
     """Back-office work queues, customer timelines, handoffs and approvals.
 
@@ -96,7 +104,7 @@ def cli(
     )
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
-        run_console(ctx.obj, theme)
+        run_console(ctx.obj, theme, screen)
 
 
 for group in (

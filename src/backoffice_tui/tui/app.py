@@ -79,8 +79,13 @@ class BackofficeApp(App[None]):
         "applications": lambda: ComingSoonScreen("Applications", "applications and their status"),
     }
 
-    def __init__(self, workspace: Workspace, *, theme_folder: object = None) -> None:
+    def __init__(
+        self, workspace: Workspace, *, start_screen: str = "home", theme_folder: object = None
+    ) -> None:
         super().__init__()
+        if start_screen not in SCREEN_TITLES:
+            raise ValueError(f"unknown screen {start_screen!r}")
+        self.start_screen = start_screen
         self.workspace = workspace
         self._theme_folder = theme_folder
         self.ascii_borders = workspace.settings.ascii_borders
@@ -103,7 +108,7 @@ class BackofficeApp(App[None]):
             wanted = DEFAULT_THEME if DEFAULT_THEME in themes.themes else "textual-dark"
         self._ascii_themes = themes.ascii_borders
         self.theme = wanted
-        self.switch_mode("home")
+        self.switch_mode(self.start_screen)
 
     def watch_theme(self, theme: str) -> None:
         self._apply_ascii(
@@ -187,9 +192,10 @@ def create_app(
     actor: Actor,
     *,
     today: date | None = None,
+    start_screen: str = "home",
 ) -> BackofficeApp:
     """The console on ``db`` as ``actor``; ``today`` pins the date (tests)."""
     workspace = Workspace(
         db=db, actor=actor, settings=settings, today=(lambda: today) if today else date.today
     )
-    return BackofficeApp(workspace)
+    return BackofficeApp(workspace, start_screen=start_screen)

@@ -30,7 +30,9 @@ class HomeScreen(Screen[None]):
     DEFAULT_CSS = """
     HomeScreen { layout: vertical; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; color: $text-muted; }
-    HomeScreen OptionList { border: none; margin: 0 1; padding: 0; }
+    HomeScreen OptionList {
+        border: none; margin: 0 1; padding: 0; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     HomeScreen OptionList:focus { border: none; }
     HomeScreen #mine { height: auto; max-height: 7; }
     HomeScreen #teams { height: 1fr; }
@@ -106,8 +108,8 @@ class HomeScreen(Screen[None]):
             [
                 Option(
                     plain(
-                        f"{fit(t.team, 16)} {t.open:>7} {t.ready:>7} {t.blocked:>7} "
-                        f"{t.unassigned:>7} {t.overdue:>7}  {fit(t.name, 24, '')}"
+                        f"{fit(t.team, 16)}{t.open:>7}{t.ready:>7}{t.blocked:>7}"
+                        f"{t.unassigned:>7}{t.overdue:>7}  {t.name}"
                     ),
                     id=f"team:{t.team}",
                 )

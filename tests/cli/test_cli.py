@@ -305,7 +305,7 @@ def test_customer_search_folds_width_case_and_kana(demo_url: str) -> None:
         assert found[0]["reading"] == "やまだせいさくしょ"
 
 
-def test_customer_list_and_show(demo_url: str) -> None:
+def test_customer_list_show_and_plain_tables(demo_url: str) -> None:
     every = ok_json("--database", demo_url, "customers", "list", "--limit", "100000")
     codes = [c["code"] for c in every]
     assert len(codes) == 60 and codes == sorted(codes)
@@ -330,6 +330,24 @@ def test_customer_list_and_show(demo_url: str) -> None:
 
     facts = ok("--database", demo_url, "customers", "show", "C0001").stdout
     assert "code: C0001" in facts and "name: 株式会社山田製作所" in facts
+
+    # the queue as a plain table
+    result = ok("--database", demo_url, "queue", "list", "--team", "design", "--limit", "5")
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == [
+        "ID",
+        "CUSTOMER",
+        "ORDER",
+        "SERVICE",
+        "STEP",
+        "TEAM",
+        "ASSIGNEE",
+        "STATUS",
+        "DUE",
+    ]
+    assert 1 < len(lines) <= 6
+    assert all(" design " in line for line in lines[1:])
+    assert "\x1b" not in result.stdout, "no colour codes when not on a terminal"
 
 
 # --- 5. config ---------------------------------------------------------------------------
@@ -436,25 +454,6 @@ def test_two_processes_claim_the_same_item_exactly_one_wins(demo_url: str, tmp_p
     assert shown["assignee"] == winner and shown["version"] == item["version"] + 1
     feed = ok_json("--database", demo_url, "events", "--since", str(last_event))
     assert [(e["kind"], e["actor"]) for e in feed] == [("work_item.claimed", winner)]
-
-
-def test_plain_table_output_is_aligned_text(demo_url: str) -> None:
-    result = ok("--database", demo_url, "queue", "list", "--team", "design", "--limit", "5")
-    lines = result.stdout.splitlines()
-    assert lines[0].split() == [
-        "ID",
-        "CUSTOMER",
-        "ORDER",
-        "SERVICE",
-        "STEP",
-        "TEAM",
-        "ASSIGNEE",
-        "STATUS",
-        "DUE",
-    ]
-    assert 1 < len(lines) <= 6
-    assert all(" design " in line for line in lines[1:])
-    assert "\x1b" not in result.stdout, "no colour codes when not on a terminal"
 
 
 def test_help_lists_the_commands() -> None:

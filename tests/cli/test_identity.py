@@ -17,7 +17,6 @@ from tests.cli.support import (
     ok_json,
     url_for_role,
 )
-
 from tests.postgres_server import PostgresServer
 
 #: Run a test on the PostgreSQL demo database only.

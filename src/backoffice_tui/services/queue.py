@@ -5,7 +5,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.errors import NotFound
@@ -130,9 +130,17 @@ def _base_query() -> Select[tuple[Any, ...]]:
     )
 
 
+def _statuses(queue_filter: QueueFilter) -> list[str]:
+    statuses = queue_filter.statuses or tuple(WorkStatus)
+    if queue_filter.overdue:
+        statuses = tuple(s for s in statuses if s.is_open)
+    return [s.value for s in statuses]
+
+
 def _conditions(
     session: Session, actor: Actor | None, queue_filter: QueueFilter, today: date
 ) -> list[ColumnElement[bool]]:
+    """Every condition of the filter except the status one (see ``_statuses``)."""
     conditions: list[ColumnElement[bool]] = []
     if queue_filter.team:
         team_id = session.scalar(select(Team.id).where(Team.code == queue_filter.team))
@@ -168,27 +176,38 @@ def _conditions(
         if customer_id is None:
             raise NotFound(f"no customer {queue_filter.customer!r}")
         conditions.append(WorkItem.customer_id == customer_id)
-    statuses = queue_filter.statuses or tuple(WorkStatus)
     if queue_filter.overdue:
-        statuses = tuple(s for s in statuses if s.is_open)
         conditions.append(WorkItem.due_on < today)
-    conditions.append(WorkItem.status.in_([s.value for s in statuses]))
     if queue_filter.text:
         text = queue_filter.text.strip()
         conditions.append(
             or_(
-                Customer.search_text.contains(search_key(text), autoescape=True),
-                Order.code.icontains(text, autoescape=True),
-                TemplateStep.name.icontains(text, autoescape=True),
+                WorkItem.customer_id.in_(
+                    select(Customer.id).where(
+                        Customer.search_text.contains(search_key(text), autoescape=True)
+                    )
+                ),
+                WorkItem.order_id.in_(
+                    select(Order.id).where(Order.code.icontains(text, autoescape=True))
+                ),
+                WorkItem.step_id.in_(
+                    select(TemplateStep.id).where(
+                        TemplateStep.name.icontains(text, autoescape=True)
+                    )
+                ),
             )
         )
     return conditions
 
 
-def _after(sort: QueueSort, key: tuple[Any, ...]) -> ColumnElement[bool]:
-    """Rows strictly after ``key`` in ``sort`` order, led by a plain range on
-    the first column so that an index can serve it."""
-    columns = _SORT_COLUMNS[sort]
+def _columns(sort: QueueSort, reverse: bool) -> tuple[tuple[Any, bool], ...]:
+    """(column, descending) of a sort, or of its mirror image."""
+    return tuple((column, descending != reverse) for column, descending in _SORT_COLUMNS[sort])
+
+
+def _after(columns: tuple[tuple[Any, bool], ...], key: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows strictly after ``key`` in this order, led by a plain range on the
+    first column so that an index can serve it."""
     alternatives = []
     for n, (column, descending) in enumerate(columns):
         equal = [c == key[i] for i, (c, _) in enumerate(columns[:n])]
@@ -209,22 +228,79 @@ def list_queue(
     after: tuple[Any, ...] | None = None,
     offset: int = 0,
     sort: QueueSort = QueueSort.DUE,
+    reverse: bool = False,
 ) -> list[QueueRow]:
     """Items matching the filter in ``sort`` order, ``limit`` at most.
 
     ``after`` is the sort key of the last row already shown: the next window
     starts right after it, so paging costs the same at any depth. ``offset``
-    serves jumps to an arbitrary row.
+    serves jumps to an arbitrary row. With ``reverse`` the window is read
+    from the other end (``after`` is then the row just below it, ``offset``
+    counts from the last row), and still returned in ``sort`` order: that is
+    how the end of a long queue is read as fast as its start.
     """
+    columns = _columns(sort, reverse)
     with db.read() as session:
         conditions = _conditions(session, actor, queue_filter, today)
         if after is not None:
-            conditions.append(_after(sort, after))
-        order = [c.desc() if descending else c for c, descending in _SORT_COLUMNS[sort]]
-        query = _base_query().where(*conditions).order_by(*order).limit(limit)
-        if offset and after is None:
-            query = query.offset(offset)
-        return [QueueRow(*row) for row in session.execute(query)]
+            conditions.append(_after(columns, after))
+            offset = 0
+        ids = list(
+            session.scalars(
+                _window_ids(conditions, _statuses(queue_filter), columns, limit, offset)
+            )
+        )
+        if reverse:
+            ids.reverse()
+        if not ids:
+            return []
+        rows = {
+            row[0]: QueueRow(*row)
+            for row in session.execute(_base_query().where(WorkItem.id.in_(ids)))
+        }
+        return [rows[item_id] for item_id in ids if item_id in rows]
+
+
+def _window_ids(
+    conditions: list[ColumnElement[bool]],
+    statuses: list[str],
+    columns: tuple[tuple[Any, bool], ...],
+    limit: int,
+    offset: int,
+) -> Select[tuple[int]]:
+    """The ids of one window, in order.
+
+    With several statuses the window is the merge of one ordered read per
+    status: each is served in order by an index on (..., status, due, id),
+    where a single ``status IN (...)`` read would sort every matching row.
+    """
+    order = [c.desc() if descending else c for c, descending in columns]
+    if len(statuses) == 1:
+        return (
+            select(WorkItem.id)
+            .where(*conditions, WorkItem.status == statuses[0])
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        )
+    sort_columns = [c for c, _ in columns if c is not WorkItem.id]
+    parts = [
+        select(
+            select(WorkItem.id, *sort_columns)
+            .where(*conditions, WorkItem.status == status)
+            .order_by(*order)
+            .limit(offset + limit)
+            .subquery()
+        )
+        for status in statuses
+    ]
+    merged = union_all(*parts).subquery()
+    return (
+        select(merged.c.id)
+        .order_by(*(merged.c[c.key].desc() if d else merged.c[c.key] for c, d in columns))
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 def count_queue(
@@ -232,14 +308,8 @@ def count_queue(
 ) -> int:
     with db.read() as session:
         conditions = _conditions(session, actor, queue_filter, today)
-        query = select(func.count()).select_from(WorkItem)
-        if queue_filter.text:
-            query = (
-                query.join(Customer, Customer.id == WorkItem.customer_id)
-                .join(Order, Order.id == WorkItem.order_id)
-                .join(TemplateStep, TemplateStep.id == WorkItem.step_id)
-            )
-        return session.scalar(query.where(*conditions)) or 0
+        conditions.append(WorkItem.status.in_(_statuses(queue_filter)))
+        return session.scalar(select(func.count()).select_from(WorkItem).where(*conditions)) or 0
 
 
 def get_queue_row(db: Database, item_id: int) -> QueueRow:

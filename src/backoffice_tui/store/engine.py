@@ -18,6 +18,7 @@ WRITE_OPTION = "backoffice_write"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 PasswordResolver = Callable[[URL], str | None]
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 def parse_database_url(text: str) -> URL:
@@ -28,13 +29,13 @@ def parse_database_url(text: str) -> URL:
         raise ConfigError(
             f"not a database URL: {text!r}; use sqlite:///PATH or postgresql://USER@HOST/DB"
         ) from None
-    backend = url.get_backend_name()
-    if backend == "postgresql" and url.drivername in ("postgresql", "postgres"):
+    if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
-    elif backend not in ("sqlite", "postgresql"):
+    if url.drivername not in SUPPORTED_DRIVERS:
         raise ConfigError(
-            f"unsupported database {backend!r} in {url.render_as_string(hide_password=True)}; "
-            "use sqlite:///PATH or postgresql://USER@HOST/DB"
+            f"unsupported database driver {url.drivername!r} in "
+            f"{url.render_as_string(hide_password=True)}; use sqlite:///PATH or "
+            "postgresql://USER@HOST/DB (psycopg 3)"
         )
     return url
 
@@ -106,7 +107,7 @@ def create_database_engine(
         kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(url, **kwargs)
-    except NoSuchModuleError as error:
+    except (NoSuchModuleError, ImportError) as error:
         raise ConfigError(f"cannot use {describe_url(url)}: {error}") from None
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)

@@ -116,7 +116,9 @@ class QueueScreen(Screen[None]):
         workspace = workspace_of(self)
         queue_filter, sort = self.queue_filter, self.sort
 
-        def fetch(offset: int, limit: int, after: tuple[Any, ...] | None) -> list[QueueRow]:
+        def fetch(
+            offset: int, limit: int, after: tuple[Any, ...] | None, reverse: bool
+        ) -> list[QueueRow]:
             return list_queue(
                 workspace.db,
                 workspace.actor,
@@ -126,6 +128,7 @@ class QueueScreen(Screen[None]):
                 after=after,
                 offset=offset,
                 sort=sort,
+                reverse=reverse,
             )
 
         def count() -> int:

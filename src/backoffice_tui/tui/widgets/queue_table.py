@@ -87,7 +87,8 @@ def cell_value(row: QueueRow, key: str) -> str:
     return "-" if value is None else str(value)
 
 
-Fetch = Callable[[int, int, tuple[Any, ...] | None], list[QueueRow]]
+# fetch(offset, limit, after, reverse): see services.queue.list_queue
+Fetch = Callable[[int, int, tuple[Any, ...] | None, bool], list[QueueRow]]
 Count = Callable[[], int]
 
 
@@ -217,17 +218,28 @@ class QueueTable(ScrollView, can_focus=True):
         start = max(0, start // WINDOW * WINDOW)
         if start in self._windows or start in self._requested or self._fetch is None:
             return
-        if self.total is not None and start >= self.total and start > 0:
+        total = self.total
+        if total is not None and start >= total and start > 0:
             return
         self._requested.add(start)
-        previous = self._rows.get(start - 1)
-        after = previous.sort_key(self.sort) if previous is not None else None
-        self._load_window(self._generation, start, after)
+        limit = WINDOW if total is None else min(WINDOW, total - start)
+        previous, following = self._rows.get(start - 1), self._rows.get(start + WINDOW)
+        if previous is not None:  # right after a row we have: keyset forwards
+            request = (0, limit, previous.sort_key(self.sort), False)
+        elif following is not None:  # right before a row we have: keyset backwards
+            request = (0, limit, following.sort_key(self.sort), True)
+        elif total is not None and start > total // 2:  # nearer the end: count from it
+            request = (total - start - limit, limit, None, True)
+        else:
+            request = (start, limit, None, False)
+        self._load_window(self._generation, start, request)
 
     @work(thread=True, group="queue-window", exit_on_error=False)
-    def _load_window(self, generation: int, start: int, after: tuple[Any, ...] | None) -> None:
+    def _load_window(
+        self, generation: int, start: int, request: tuple[int, int, Any, bool]
+    ) -> None:
         assert self._fetch is not None
-        rows = self._fetch(start, WINDOW, after)
+        rows = self._fetch(*request)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(generation, start, rows, None))
 

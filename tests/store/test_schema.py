@@ -63,3 +63,13 @@ def test_events_are_append_only(demo_db: Database) -> None:
         assert not session.execute(
             text("SELECT count(*) FROM events WHERE summary = 'rewritten'")
         ).scalar()
+
+
+def test_revision_ids_match_alembics_own_view() -> None:
+    from alembic.script import ScriptDirectory
+
+    from backoffice_tui.store.schema import _config, known_revisions
+
+    scripts = ScriptDirectory.from_config(_config())
+    assert known_revisions() == sorted(s.revision for s in scripts.walk_revisions())
+    assert head_revision() == scripts.get_current_head()

@@ -20,15 +20,12 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
-
-import keyring
-import keyring.backend
-import keyring.backends.fail
-import keyring.backends.null
-import keyring.errors
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from backoffice_tui.domain.errors import ConfigError
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 KEYRING_SERVICE = "backoffice-tui"
 ENV_DB_PASSWORD = "BACKOFFICE_DB_PASSWORD"
@@ -79,6 +76,12 @@ def _call_with_timeout(func: Callable[[], _T], timeout: float, name: str) -> _T:
 
 
 def _usable_backend() -> keyring.backend.KeyringBackend:
+    # keyring is imported when first asked: it scans entry points, which
+    # costs start-up time and memory that a SQLite user never needs.
+    import keyring
+    import keyring.backends.fail
+    import keyring.errors
+
     backend = keyring.get_keyring()
     if isinstance(backend, keyring.backends.fail.Keyring):
         raise keyring.errors.NoKeyringError("no keyring backend is installed or unlocked")
@@ -94,13 +97,7 @@ def _password_from_keyring(username: str, timeout: float) -> str | None:
     except _KeyringTimeout as exc:
         log.warning("skipping the keyring: %s", exc)
         return None
-    except keyring.errors.NoKeyringError as exc:
-        log.info("skipping the keyring: %s", exc)
-        return None
-    except keyring.errors.KeyringError as exc:
-        log.warning("skipping the keyring: %s: %s", type(exc).__name__, exc)
-        return None
-    except Exception as exc:  # a backend's own D-Bus/OS error must not stop us
+    except Exception as exc:  # no backend, a locked one, or its own D-Bus/OS error
         log.warning("skipping the keyring: %s: %s", type(exc).__name__, exc)
         return None
     return password or None
@@ -119,6 +116,9 @@ def store_password(
     username = keyring_username(user, host, port, database)
 
     def store() -> None:
+        import keyring.backends.null
+        import keyring.errors
+
         backend = _usable_backend()
         if isinstance(backend, keyring.backends.null.Keyring):
             # It would accept the password and forget it.

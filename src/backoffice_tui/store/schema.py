@@ -1,42 +1,59 @@
-"""Schema versions: upgrade, report, and refuse a schema this program does not know."""
+"""Schema versions: upgrade, report, and refuse a schema this program does not know.
+
+Checking the version is a plain query, so that opening the console does not
+load Alembic; Alembic runs only to upgrade. Revision ids are the numeric
+prefixes of the files in ``migrations/versions`` (a test keeps the two in step).
+"""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from backoffice_tui.domain.errors import SchemaMismatch
 from backoffice_tui.store.engine import describe_url, unavailable
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def _config() -> Config:
+def known_revisions() -> list[str]:
+    """Every revision this program knows, oldest first."""
+    return sorted(
+        path.name.split("_", 1)[0]
+        for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py")
+    )
+
+
+def head_revision() -> str:
+    return known_revisions()[-1]
+
+
+def _config() -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None
-    return head
-
-
 def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError as error:
         raise unavailable(engine, error) from error
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Bring the schema to ``revision``; returns (before, after)."""
+    from alembic import command
+
     before = current_revision(engine)
     _refuse_unknown(engine, before)
     config = _config()
@@ -50,17 +67,12 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
 
 
 def _refuse_unknown(engine: Engine, revision: str | None) -> None:
-    if revision is None:
-        return
-    scripts = ScriptDirectory.from_config(_config())
-    try:
-        scripts.get_revision(revision)
-    except Exception:
+    if revision is not None and revision not in known_revisions():
         raise SchemaMismatch(
             f"the database {describe_url(engine.url)} has schema {revision}, newer than this "
             f"backoffice-tui knows (latest {head_revision()}); upgrade backoffice-tui "
             "(pip install --upgrade backoffice-tui)"
-        ) from None
+        )
 
 
 def ensure_current(engine: Engine) -> None:

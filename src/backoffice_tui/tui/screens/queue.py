@@ -84,6 +84,7 @@ class QueueScreen(Screen[None]):
         self.queue_filter = queue_filter or QueueFilter()
         self.title_text = title
         self.sort = QueueSort.DUE
+        self._status = ""
 
     def compose(self) -> ComposeResult:
         workspace = workspace_of(self)
@@ -145,12 +146,13 @@ class QueueScreen(Screen[None]):
         total = "counting…" if table.total is None else f"{table.total:,} items"
         tagged = f" | {len(table.tagged)} tagged" if table.tagged else ""
         title = f"{self.title_text}: " if self.title_text else ""
-        self.query_one("#status", Static).update(
-            plain(
-                f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label} | "
-                f"{total}{tagged}"
-            )
+        status = (
+            f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label} | "
+            f"{total}{tagged}"
         )
+        if status != self._status:  # a cursor move must not rewrite the line
+            self._status = status
+            self.query_one("#status", Static).update(plain(status))
 
     @on(QueueTable.Highlighted)
     def _highlighted(self) -> None:

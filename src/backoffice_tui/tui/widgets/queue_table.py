@@ -397,7 +397,7 @@ class QueueTable(ScrollView, can_focus=True):
             segments.append(
                 Segment(fit(cell_value(row, column.key), column_width, self.ellipsis), style)
             )
-        return Strip(segments).adjust_cell_length(width, base)
+        return Strip(segments).adjust_cell_length(width, base).simplify()
 
     def _cell_style(self, row: QueueRow, key: str, is_cursor: bool) -> Style:
         if is_cursor:

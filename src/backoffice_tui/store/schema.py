@@ -23,8 +23,7 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def known_revisions() -> list[str]:
     """Every revision this program knows, oldest first."""
     return sorted(
-        path.name.split("_", 1)[0]
-        for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py")
+        path.name.split("_", 1)[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py")
     )
 
 

@@ -147,8 +147,7 @@ class QueueScreen(Screen[None]):
         tagged = f" | {len(table.tagged)} tagged" if table.tagged else ""
         title = f"{self.title_text}: " if self.title_text else ""
         status = (
-            f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label} | "
-            f"{total}{tagged}"
+            f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label} | {total}{tagged}"
         )
         if status != self._status:  # a cursor move must not rewrite the line
             self._status = status

@@ -27,22 +27,17 @@ Figures print as a table, then one JSON line. Databases are generated with
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
-import os
-import pty
-import select
 import shutil
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.tui.pty_session import PtySession
 
 PAINT_TARGET_RATIO = 1.5
 CURSOR_TARGET_MS = 30.0
@@ -85,82 +80,17 @@ def prepare(path: Path, work_items: int) -> None:
         db.dispose()
 
 
-class PtySession:
-    """The console running in a real pseudo-terminal."""
-
-    def __init__(self, database: Path, columns: int = 80, rows: int = 24) -> None:
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        env = {
-            **os.environ,
-            "TERM": "xterm-256color",
-            "COLUMNS": str(columns),
-            "LINES": str(rows),
-            "BACKOFFICE_CONFIG": "/nonexistent/config.toml",
-        }
-        env.pop("NO_COLOR", None)
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            cli("--database", f"sqlite:///{database}", "--user", USER, "--screen", "queue"),
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(slave)
-        self.output = bytearray()
-
-    def read(self, timeout: float) -> bytes:
-        """Everything written within ``timeout`` seconds."""
-        chunk = bytearray()
-        deadline = time.perf_counter() + timeout
-        while (left := deadline - time.perf_counter()) > 0:
-            ready, _, _ = select.select([self.master], [], [], left)
-            if not ready:
-                break
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                break
-            chunk += data
-        self.output += chunk
-        return bytes(chunk)
-
-    def wait_for(self, *markers: bytes, timeout: float = 60.0) -> float:
-        """Seconds from process start until every marker has been written."""
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if all(m in self.output for m in markers):
-                return time.perf_counter() - self.started
-            self.read(0.01)
-        raise TimeoutError(f"markers {markers} not seen; got {bytes(self.output[-400:])!r}")
-
-    def quiet(self, seconds: float = 0.5, limit: float = 10.0) -> None:
-        """Wait until nothing has been written for ``seconds``."""
-        deadline = time.perf_counter() + limit
-        while time.perf_counter() < deadline and self.read(seconds):
-            pass
-
-    def send(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
-    def peak_memory_mib(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
-        return int(line.split()[1]) / 1024
-
-    def close(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(10)
-        os.close(self.master)
+def console_session(database: Path) -> PtySession:
+    return PtySession(
+        ["--database", f"sqlite:///{database}", "--user", USER, "--screen", "queue"],
+        env={"BACKOFFICE_CONFIG": "/nonexistent/config.toml"},
+    )
 
 
 def first_paint(database: Path, has_items: bool, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
-        session = PtySession(database)
+        session = console_session(database)
         try:
             markers = (b" items", b"GO-") if has_items else (b"0 items",)
             times.append(session.wait_for(*markers))
@@ -169,33 +99,16 @@ def first_paint(database: Path, has_items: bool, runs: int) -> list[float]:
     return times
 
 
-def timed_key(session: PtySession, key: bytes, settle: float = 0.3) -> tuple[float, int]:
-    """Send a key; seconds until the last byte of the screen update, and its size."""
-    session.read(0.05)
-    sent = time.perf_counter()
-    session.send(key)
-    last, size = sent, 0
-    while True:
-        ready, _, _ = select.select([session.master], [], [], settle)
-        if not ready:
-            break
-        data = os.read(session.master, 65536)
-        session.output += data
-        size += len(data)
-        last = time.perf_counter()
-    return last - sent, size
-
-
 def terminal_costs(database: Path) -> dict[str, float]:
-    session = PtySession(database)
+    session = console_session(database)
     try:
         session.wait_for(b" items", b"GO-")
         session.quiet()
-        moves = [timed_key(session, b"j") for _ in range(10)]  # within the first screen
-        scrolls = [timed_key(session, b"j") for _ in range(30)]  # these scroll the list
+        moves = [session.timed_key(b"j") for _ in range(10)]  # within the first screen
+        scrolls = [session.timed_key(b"j") for _ in range(30)]  # these scroll the list
         idle = len(session.read(5.0))
-        pages = [timed_key(session, b"\x1b[6~") for _ in range(20)]  # page down
-        end = timed_key(session, b"G")
+        pages = [session.timed_key(b"\x1b[6~") for _ in range(20)]  # page down
+        end = session.timed_key(b"G")
         session.quiet()
         memory = session.peak_memory_mib()
     finally:

@@ -74,8 +74,11 @@ def layout_columns(width: int) -> list[tuple[Column, int]]:
     return widths
 
 
-def cell_value(row: QueueRow, key: str) -> str:
+def cell_value(row: QueueRow, key: str, width: int = 100) -> str:
+    """The text of one cell; a narrow customer column shows the name alone."""
     if key == "customer":
+        if width < 20:
+            return row.customer_name
         return f"{row.customer_code} {row.customer_name}"
     if key == "order":
         return row.order_code
@@ -394,9 +397,8 @@ class QueueTable(ScrollView, can_focus=True):
         for column, column_width in layout_columns(width):
             style = base + self._cell_style(row, column.key, is_cursor)
             segments.append(Segment(" " if len(segments) > 1 else "", base))
-            segments.append(
-                Segment(fit(cell_value(row, column.key), column_width, self.ellipsis), style)
-            )
+            value = cell_value(row, column.key, column_width)
+            segments.append(Segment(fit(value, column_width, self.ellipsis), style))
         return Strip(segments).adjust_cell_length(width, base).simplify()
 
     def _cell_style(self, row: QueueRow, key: str, is_cursor: bool) -> Style:

@@ -4,6 +4,7 @@ import dataclasses
 
 import click
 
+from backoffice_tui.cli.logs import log_file
 from backoffice_tui.cli.state import CliState
 from backoffice_tui.config import demo_database_url
 from backoffice_tui.services.connection import open_database, upgrade_schema
@@ -14,6 +15,7 @@ from backoffice_tui.services.identity import os_login
 def run_console(state: CliState, theme: str | None, screen: str = "home") -> None:
     from backoffice_tui.tui.app import create_app  # Textual loads only for the console
 
+    log_file()  # unexpected errors in the console are logged there
     settings = state.settings
     if theme:
         settings = dataclasses.replace(settings, theme=theme)

@@ -1,6 +1,5 @@
 """The ``backoffice`` command."""
 
-import logging
 import sys
 from pathlib import Path
 
@@ -19,11 +18,9 @@ from backoffice_tui.cli.commands import (
     users,
 )
 from backoffice_tui.cli.console import run_console
+from backoffice_tui.cli.logs import log, log_file
 from backoffice_tui.cli.state import CliState
-from backoffice_tui.config.paths import log_dir
 from backoffice_tui.domain.errors import BackofficeError
-
-log = logging.getLogger("backoffice_tui")
 
 
 class UserError(click.ClickException):
@@ -36,18 +33,10 @@ class UserError(click.ClickException):
 
 
 def _log_unexpected(error: BaseException) -> Path | None:
-    try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "backoffice.log"
-        handler = logging.FileHandler(path, encoding="utf-8")
-        log.addHandler(handler)
+    path = log_file()
+    if path is not None:
         log.error("unexpected error", exc_info=error)
-        handler.close()
-        log.removeHandler(handler)
-        return path
-    except OSError:
-        return None
+    return path
 
 
 class BackofficeGroup(click.Group):

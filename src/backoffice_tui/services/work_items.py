@@ -28,10 +28,20 @@ from backoffice_tui.services.events import record_event
 from backoffice_tui.store.models import Event, TeamMembership, User, WorkItem, WorkItemNote
 
 
-def _load(session: Session, item_id: int) -> WorkItem:
+def _open(
+    session: Session,
+    item_id: int,
+    expected_version: int | None,
+    allowed: Collection[WorkStatus],
+    doing: str,
+) -> WorkItem:
+    """Read the item for a change: it exists, is the version the operator
+    saw, and is in a status the change may start from."""
     item = session.get(WorkItem, item_id)
     if item is None:
         raise NotFound(f"no work item {item_id}")
+    _check_version(session, item, expected_version)
+    _check_status(item, allowed, doing)
     return item
 
 
@@ -126,11 +136,27 @@ def _login(session: Session, user_id: int | None) -> str | None:
     return user.login if user else None
 
 
+def _change(
+    session: Session,
+    ctx: Context,
+    item: WorkItem,
+    kind: str,
+    summary: str,
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    **values: Any,
+) -> datetime:
+    """Apply ``values`` (conditionally on the version) and record the event,
+    both at ``at`` (default: now)."""
+    now = at or ctx.now()
+    _update(session, ctx, item, now, **values)
+    _event(session, ctx, item, now, kind, summary, **(payload or {}))
+    return now
+
+
 def claim(ctx: Context, item_id: int, expected_version: int | None = None) -> None:
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, CAN_CLAIM, "claim")
+        item = _open(session, item_id, expected_version, CAN_CLAIM, "claim")
         permissions.require_member(session, ctx.actor, item.team_id, "claim its work")
         if item.assignee_id == ctx.actor.user_id:
             raise InvalidTransition(f"work item {item.id} is already yours")
@@ -138,31 +164,27 @@ def claim(ctx: Context, item_id: int, expected_version: int | None = None) -> No
             raise Conflict(
                 f"work item {item.id} is already claimed by {_login(session, item.assignee_id)}"
             )
-        now = ctx.now()
-        _update(session, ctx, item, now, assignee_id=ctx.actor.user_id)
-        _event(session, ctx, item, now, "claimed", f"{ctx.actor.label} claimed {_describe(item)}")
+        summary = f"{ctx.actor.label} claimed {_describe(item)}"
+        _change(session, ctx, item, "claimed", summary, assignee_id=ctx.actor.user_id)
 
 
 def release(ctx: Context, item_id: int, expected_version: int | None = None) -> None:
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, CAN_CLAIM, "release")
+        item = _open(session, item_id, expected_version, CAN_CLAIM, "release")
         if item.assignee_id is None:
             raise InvalidTransition(f"work item {item.id} has no assignee to release")
         if item.assignee_id != ctx.actor.user_id:
             permissions.require_lead(session, ctx.actor, item.team_id, "release others' work")
         previous = _login(session, item.assignee_id)
-        now = ctx.now()
-        _update(session, ctx, item, now, assignee_id=None)
-        _event(
+        summary = f"{ctx.actor.label} released {_describe(item)} (was {previous})"
+        _change(
             session,
             ctx,
             item,
-            now,
             "released",
-            f"{ctx.actor.label} released {_describe(item)} (was {previous})",
-            previous_assignee=previous,
+            summary,
+            {"previous_assignee": previous},
+            assignee_id=None,
         )
 
 
@@ -179,16 +201,14 @@ def _require_owner(session: Session, ctx: Context, item: WorkItem, doing: str) -
 def start(ctx: Context, item_id: int, expected_version: int | None = None) -> None:
     """Start a ready item; an unassigned one is claimed at the same time."""
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, CAN_START, "start")
+        item = _open(session, item_id, expected_version, CAN_START, "start")
         _require_owner(session, ctx, item, "start it")
         now = ctx.now()
         values: dict[str, Any] = {"status": WorkStatus.IN_PROGRESS.value, "started_at": now}
         if item.assignee_id is None:
             values["assignee_id"] = ctx.actor.user_id
-        _update(session, ctx, item, now, **values)
-        _event(session, ctx, item, now, "started", f"{ctx.actor.label} started {_describe(item)}")
+        summary = f"{ctx.actor.label} started {_describe(item)}"
+        _change(session, ctx, item, "started", summary, at=now, **values)
 
 
 def _make_next_ready(session: Session, ctx: Context, item: WorkItem, now: datetime) -> None:
@@ -215,27 +235,27 @@ def _make_next_ready(session: Session, ctx: Context, item: WorkItem, now: dateti
         return
     if following.status != WorkStatus.WAITING:
         return
-    _update(session, ctx, following, now, status=WorkStatus.READY.value)
-    _event(
-        session,
-        ctx,
-        following,
-        now,
-        "ready",
-        f"{_describe(following)} is ready for team {following.team.code}",
-    )
+    summary = f"{_describe(following)} is ready for team {following.team.code}"
+    _change(session, ctx, following, "ready", summary, status=WorkStatus.READY.value)
 
 
 def done(ctx: Context, item_id: int, expected_version: int | None = None) -> None:
     """Finish an item in progress; the next step of its line becomes ready."""
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, CAN_FINISH, "finish")
+        item = _open(session, item_id, expected_version, CAN_FINISH, "finish")
         _require_owner(session, ctx, item, "finish it")
+        summary = f"{ctx.actor.label} finished {_describe(item)}"
         now = ctx.now()
-        _update(session, ctx, item, now, status=WorkStatus.DONE.value, finished_at=now)
-        _event(session, ctx, item, now, "done", f"{ctx.actor.label} finished {_describe(item)}")
+        _change(
+            session,
+            ctx,
+            item,
+            "done",
+            summary,
+            at=now,
+            status=WorkStatus.DONE.value,
+            finished_at=now,
+        )
         _make_next_ready(session, ctx, item, now)
 
 
@@ -249,55 +269,36 @@ def _reason(text: str | None, doing: str) -> str:
 def block(ctx: Context, item_id: int, reason: str, expected_version: int | None = None) -> None:
     reason = _reason(reason, "block a work item")
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, CAN_BLOCK, "block")
+        item = _open(session, item_id, expected_version, CAN_BLOCK, "block")
         permissions.require_member(session, ctx.actor, item.team_id, "block its work")
-        now = ctx.now()
-        _update(
+        summary = f"{ctx.actor.label} blocked {_describe(item)}: {reason}"
+        _change(
             session,
             ctx,
             item,
-            now,
+            "blocked",
+            summary,
+            {"reason": reason},
             status=WorkStatus.BLOCKED.value,
             status_before_block=item.status,
             blocked_reason=reason,
-        )
-        _event(
-            session,
-            ctx,
-            item,
-            now,
-            "blocked",
-            f"{ctx.actor.label} blocked {_describe(item)}: {reason}",
-            reason=reason,
         )
 
 
 def unblock(ctx: Context, item_id: int, expected_version: int | None = None) -> None:
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, {WorkStatus.BLOCKED}, "unblock")
+        item = _open(session, item_id, expected_version, {WorkStatus.BLOCKED}, "unblock")
         permissions.require_member(session, ctx.actor, item.team_id, "unblock its work")
-        restored = item.status_before_block or WorkStatus.READY.value
-        now = ctx.now()
-        _update(
+        summary = f"{ctx.actor.label} unblocked {_describe(item)}"
+        _change(
             session,
             ctx,
             item,
-            now,
-            status=restored,
+            "unblocked",
+            summary,
+            status=item.status_before_block or WorkStatus.READY.value,
             status_before_block=None,
             blocked_reason=None,
-        )
-        _event(
-            session,
-            ctx,
-            item,
-            now,
-            "unblocked",
-            f"{ctx.actor.label} unblocked {_describe(item)}",
         )
 
 
@@ -305,28 +306,21 @@ def skip(ctx: Context, item_id: int, reason: str, expected_version: int | None =
     """Skip a step (leads only); the next step becomes ready as if it were done."""
     reason = _reason(reason, "skip a step")
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, CAN_SKIP, "skip")
+        item = _open(session, item_id, expected_version, CAN_SKIP, "skip")
         permissions.require_lead(session, ctx.actor, item.team_id, "skip a step")
+        summary = f"{ctx.actor.label} skipped {_describe(item)}: {reason}"
         now = ctx.now()
-        _update(
+        _change(
             session,
             ctx,
             item,
-            now,
+            "skipped",
+            summary,
+            {"reason": reason},
+            at=now,
             status=WorkStatus.SKIPPED.value,
             skip_reason=reason,
             finished_at=now,
-        )
-        _event(
-            session,
-            ctx,
-            item,
-            now,
-            "skipped",
-            f"{ctx.actor.label} skipped {_describe(item)}: {reason}",
-            reason=reason,
         )
         _make_next_ready(session, ctx, item, now)
 
@@ -336,9 +330,7 @@ def assign(
 ) -> None:
     """Give an item to a member of its team (leads only)."""
     with ctx.db.write() as session:
-        item = _load(session, item_id)
-        _check_version(session, item, expected_version)
-        _check_status(item, CAN_CLAIM, "assign")
+        item = _open(session, item_id, expected_version, CAN_CLAIM, "assign")
         permissions.require_lead(session, ctx.actor, item.team_id, "assign work")
         user = session.scalar(select(User).where(User.login == assignee_login))
         if user is None or not user.active:
@@ -355,17 +347,15 @@ def assign(
         if item.assignee_id == user.id:
             raise InvalidTransition(f"work item {item.id} is already assigned to {user.login}")
         previous = _login(session, item.assignee_id)
-        now = ctx.now()
-        _update(session, ctx, item, now, assignee_id=user.id)
-        _event(
+        summary = f"{ctx.actor.label} assigned {_describe(item)} to {user.login}"
+        _change(
             session,
             ctx,
             item,
-            now,
             "assigned",
-            f"{ctx.actor.label} assigned {_describe(item)} to {user.login}",
-            assignee=user.login,
-            previous_assignee=previous,
+            summary,
+            {"assignee": user.login, "previous_assignee": previous},
+            assignee_id=user.id,
         )
 
 
@@ -375,7 +365,9 @@ def add_note(ctx: Context, item_id: int, body: str) -> int:
     if not text:
         raise InvalidInput("a note cannot be empty")
     with ctx.db.write() as session:
-        item = _load(session, item_id)
+        item = session.get(WorkItem, item_id)
+        if item is None:
+            raise NotFound(f"no work item {item_id}")
         permissions.require_member(session, ctx.actor, item.team_id, "add notes to its work")
         now = ctx.now()
         note = WorkItemNote(

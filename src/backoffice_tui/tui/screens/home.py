@@ -56,8 +56,7 @@ class HomeScreen(Screen[None]):
         self.counts: HomeCounts | None = None
 
     def compose(self) -> ComposeResult:
-        workspace = workspace_of(self)
-        yield AppHeader(workspace.db.short_description, workspace.operator_label)
+        yield AppHeader("Home")
         yield Label("Mine")
         yield OptionList(id="mine")
         yield Label("Team load  (open / ready / blocked / unassigned / overdue)")
@@ -65,7 +64,6 @@ class HomeScreen(Screen[None]):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one(AppHeader).screen_title = "Home"
         self.action_refresh()
 
     def on_screen_resume(self) -> None:

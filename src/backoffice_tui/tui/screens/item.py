@@ -73,14 +73,12 @@ class WorkItemScreen(Screen[None]):
         self.item_id = item_id
 
     def compose(self) -> ComposeResult:
-        workspace = workspace_of(self)
-        yield AppHeader(workspace.db.short_description, workspace.operator_label)
+        yield AppHeader(f"Work item {self.item_id}")
         with VerticalScroll():
             yield Static("loading…", id="detail")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one(AppHeader).screen_title = f"Work item {self.item_id}"
         self.action_reload()
 
     def action_reload(self) -> None:

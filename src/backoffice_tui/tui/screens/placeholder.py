@@ -8,7 +8,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from backoffice_tui.tui.widgets.app_header import AppHeader
-from backoffice_tui.tui.workspace import workspace_of
 
 
 class ComingSoonScreen(Screen[None]):
@@ -25,10 +24,6 @@ class ComingSoonScreen(Screen[None]):
         self.what = what
 
     def compose(self) -> ComposeResult:
-        workspace = workspace_of(self)
-        yield AppHeader(workspace.db.short_description, workspace.operator_label)
+        yield AppHeader(self.screen_title)
         yield Static(f"{self.screen_title}: {self.what}\n\nThis screen is coming soon.")
         yield Footer(show_command_palette=False)
-
-    def on_mount(self) -> None:
-        self.query_one(AppHeader).screen_title = self.screen_title

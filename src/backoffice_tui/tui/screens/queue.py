@@ -87,9 +87,8 @@ class QueueScreen(Screen[None]):
         self._status = ""
 
     def compose(self) -> ComposeResult:
-        workspace = workspace_of(self)
         ellipsis = "~" if self.app.ascii_borders else "…"  # type: ignore[attr-defined]
-        yield AppHeader(workspace.db.short_description, workspace.operator_label)
+        yield AppHeader("Work queue")
         yield Static(id="status")
         yield QueueHeader()
         yield QueueTable(ellipsis=ellipsis, id="table")
@@ -101,7 +100,6 @@ class QueueScreen(Screen[None]):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
-        self.query_one(AppHeader).screen_title = "Work queue"
         self._load()
         self.table.focus()
 

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.workspace import workspace_of
 
 
 class AppHeader(Widget):
@@ -17,10 +18,16 @@ class AppHeader(Widget):
     offline_since: reactive[datetime | None] = reactive(None)
     screen_title: reactive[str] = reactive("")
 
-    def __init__(self, database: str, operator: str) -> None:
+    def __init__(self, title: str) -> None:
         super().__init__()
-        self.database = database
-        self.operator = operator
+        self.screen_title = title
+        self.database = self.operator = ""
+
+    def on_mount(self) -> None:
+        workspace = workspace_of(self)
+        self.database = workspace.db.short_description
+        self.operator = workspace.operator_label
+        self.refresh()
 
     def render(self) -> Content:
         state = (

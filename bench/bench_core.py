@@ -267,8 +267,9 @@ def time_query(
         p95_s=p95(samples),
     )
     main = [s for s in statements if main_table in s.sql]
+    ordered = [s for s in main if "ORDER BY" in s.sql]  # the read that picks the rows
     if main and db.dialect == "sqlite":
-        plan = explain(db, main[-1])
+        plan = explain(db, (ordered or main)[-1])
         result.plan = plan_lines(plan)
         result.index, result.sorts, result.scans = summarise_plan(plan, main_table)
     return result

@@ -259,3 +259,26 @@ async def test_enter_opens_the_item_with_its_line_and_history(
         text = str(app.screen.query_one("#detail").render())
         assert f"Work item {row.id}" in text and row.order_code in text
         assert "Steps of this line" in text and "claimed" in text
+
+
+async def test_pick_any_assignee_and_go_to_a_row(console: MakeApp, demo_db: Database) -> None:
+    app = console("kimura")
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = await open_queue(pilot, app)
+        await pilot.press("w")
+        await settle(pilot)
+        while app.screen.query_one("OptionList").highlighted_option.id != "ryan":
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table.total == len(expected_ids(demo_db, QueueFilter(assignee="ryan")))
+        await pilot.press("w", "home", "enter")  # anyone
+        await settle(pilot)
+        ids = expected_ids(demo_db, QueueFilter())
+        await pilot.press("colon", *"42", "enter")
+        await settle(pilot)
+        assert table.cursor == 41 and table.current_row.id == ids[41]
+        await pilot.press("colon", *"abc", "enter")
+        await settle(pilot)
+        assert table.cursor == 41
+        assert any("not a row number: abc" in n.message for n in app._notifications)

@@ -21,7 +21,7 @@ from backoffice_tui.services.queue import (
     count_queue,
     list_queue,
 )
-from backoffice_tui.services.users import list_teams
+from backoffice_tui.services.users import list_teams, list_users
 from backoffice_tui.services.work_item_detail import team_members
 from backoffice_tui.tui.screens.dialogs import AskText, PickOne
 from backoffice_tui.tui.screens.item import WorkItemScreen
@@ -66,7 +66,9 @@ class QueueScreen(Screen[None]):
         Binding("t", "pick_team", "Team", id="queue.team", show=False),
         Binding("f", "pick_status", "Status filter", id="queue.status", show=False),
         Binding("m", "cycle_assignee", "Mine/unassigned/all", id="queue.mine", show=False),
+        Binding("w", "pick_assignee", "Assignee", id="queue.assignee", show=False),
         Binding("l", "toggle_overdue", "Overdue only", id="queue.overdue", show=False),
+        Binding("colon", "go_to_row", "Go to row", id="queue.goto", show=False),
         Binding("o", "cycle_sort", "Sort", id="queue.sort", show=False),
         Binding("ctrl+r", "reload", "Reload", id="queue.reload", show=False),
         Binding("escape", "clear_or_back", "Back", id="queue.back", show=False),
@@ -228,6 +230,32 @@ class QueueScreen(Screen[None]):
             else 0
         )
         self._refilter(assignee=ASSIGNEE_CYCLE[(position + 1) % len(ASSIGNEE_CYCLE)])
+
+    def action_pick_assignee(self) -> None:
+        users = [(u.login, f"{u.login}  {u.name}") for u in list_users(workspace_of(self).db)]
+        choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned"), *users]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self._refilter(assignee=value or None)
+
+        self.app.push_screen(
+            PickOne("Show the items of", choices, self.queue_filter.assignee or ""), chosen
+        )
+
+    def action_go_to_row(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            if not text.isdigit() or int(text) < 1:
+                self.notify(f"not a row number: {text}", severity="warning", markup=False)
+                return
+            self.table.jump_to(int(text) - 1)
+
+        total = self.table.total
+        self.app.push_screen(
+            AskText(f"Go to row (1 to {total:,})" if total else "Go to row"), chosen
+        )
 
     def action_toggle_overdue(self) -> None:
         self._refilter(overdue=not self.queue_filter.overdue)

@@ -99,12 +99,12 @@ class QueueTable(ScrollView, can_focus=True):
     """The work queue as a virtual list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
+        Binding("j,down", "cursor_down", "Down", id="queue.down", show=False),
+        Binding("k,up", "cursor_up", "Up", id="queue.up", show=False),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", id="queue.page_down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", id="queue.page_up", show=False),
+        Binding("home,g", "first", "First", id="queue.first", show=False),
+        Binding("end,G", "last", "Last", id="queue.last", show=False),
         Binding("space", "toggle_tag", "Tag", id="queue.tag"),
     ]
 

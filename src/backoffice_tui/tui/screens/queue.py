@@ -27,9 +27,9 @@ from backoffice_tui.tui.screens.dialogs import AskText, PickOne
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
-from backoffice_tui.tui.widgets.queue_header import QueueHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.widgets.table_header import TableHeader
 from backoffice_tui.tui.workspace import workspace_of
 
 STATUS_CHOICES = [
@@ -92,7 +92,7 @@ class QueueScreen(Screen[None]):
         ellipsis = "~" if self.app.ascii_borders else "…"  # type: ignore[attr-defined]
         yield AppHeader("Work queue")
         yield Static(id="status")
-        yield QueueHeader()
+        yield TableHeader(QueueTable.COLUMNS)
         yield QueueTable(ellipsis=ellipsis, id="table")
         yield QuietInput(placeholder="search customer, order or step; enter applies", id="search")
         yield Footer(show_command_palette=False)
@@ -138,7 +138,7 @@ class QueueScreen(Screen[None]):
         if keep_cursor:
             self.table.reload()
         else:
-            self.table.load(fetch, count, sort, workspace.today())
+            self.table.show(fetch, count, sort, workspace.today())
         self._show_status()
 
     def _show_status(self) -> None:

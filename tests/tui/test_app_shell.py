@@ -3,6 +3,7 @@
 import pytest
 
 from backoffice_tui.tui.app import BackofficeApp
+from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
@@ -19,7 +20,7 @@ async def test_number_keys_switch_screens(console: MakeApp) -> None:
         expected = {
             "2": QueueScreen,
             "3": ComingSoonScreen,
-            "4": ComingSoonScreen,
+            "4": CustomerSearchScreen,
             "5": ComingSoonScreen,
             "6": ComingSoonScreen,
             "1": HomeScreen,

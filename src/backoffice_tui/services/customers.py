@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.statuses import WorkStatus
@@ -31,6 +31,10 @@ class LineProgress:
     current_status: str | None
     current_team: str | None
     current_due: date | None
+    current_assignee: str | None = None
+    current_item_id: int | None = None
+    step_statuses: tuple[str, ...] = ()  # one per step, in order
+    step_dues: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,12 +50,21 @@ def _row(c: Customer) -> CustomerRow:
 
 def list_customers(db: Database, search: str | None = None, limit: int = 100) -> list[CustomerRow]:
     """Customers by code; ``search`` matches code, name or reading, ignoring
-    case, full/half width and katakana/hiragana."""
+    case, full/half width and katakana/hiragana. Those whose code, name or
+    reading starts with the search come first."""
     with db.read() as session:
-        query = select(Customer).order_by(Customer.code).limit(limit)
-        if search:
-            query = query.where(Customer.search_text.contains(search_key(search), autoescape=True))
-        return [_row(c) for c in session.scalars(query)]
+        query = select(Customer)
+        if search and (key := search_key(search)):
+            starts = or_(
+                Customer.search_text.startswith(key, autoescape=True),
+                Customer.search_text.contains(f" {key}", autoescape=True),
+            )
+            query = query.where(Customer.search_text.contains(key, autoescape=True)).order_by(
+                case((starts, 0), else_=1), Customer.code
+            )
+        else:
+            query = query.order_by(Customer.code)
+        return [_row(c) for c in session.scalars(query.limit(limit))]
 
 
 def customer_detail(db: Database, code: str) -> CustomerDetail:
@@ -81,6 +94,12 @@ def customer_detail(db: Database, code: str) -> CustomerDetail:
                     current_status=current.status if current else None,
                     current_team=current.team.code if current else None,
                     current_due=current.due_on if current else None,
+                    current_assignee=current.assignee.login
+                    if current and current.assignee
+                    else None,
+                    current_item_id=current.id if current else None,
+                    step_statuses=tuple(i.status for i in items),
+                    step_dues=tuple(i.due_on for i in items),
                 )
             )
         return CustomerDetail(customer=_row(customer), notes=customer.notes, lines=progress)

@@ -1,17 +1,27 @@
 """Receiving an order: its lines and the work items of every step."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import Conflict, InvalidInput, NotFound
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.domain.working_days import add_working_days
-from backoffice_tui.services.context import Context
+from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.services.templates import latest_template
-from backoffice_tui.store.models import Customer, Order, OrderLine, User, WorkItem
+from backoffice_tui.store.models import (
+    Customer,
+    Order,
+    OrderLine,
+    ProcessTemplate,
+    User,
+    WorkItem,
+)
 
 
 @dataclass(frozen=True)
@@ -46,46 +56,77 @@ def create_order(ctx: Context, new: NewOrder) -> int:
             owner_id = session.scalar(select(User.id).where(User.login == new.sales_owner))
             if owner_id is None:
                 raise NotFound(f"no user {new.sales_owner!r}")
-        now = ctx.now()
-        order = Order(
-            code=new.code,
-            customer_id=customer.id,
-            received_on=new.received_on,
-            requested_on=new.requested_on,
-            sales_owner_id=owner_id,
-            priority=new.priority,
-            created_at=now,
-        )
-        session.add(order)
-        session.flush()
-        record_event(
+        return add_order(
             session,
             ctx.actor,
-            now,
-            entity="order",
-            entity_id=order.id,
-            kind="order.created",
-            summary=f"order {order.code} received: {', '.join(new.services)}",
+            ctx.now(),
+            new,
             customer_id=customer.id,
-            order_id=order.id,
+            sales_owner_id=owner_id,
+            template_for=lambda code: latest_template(session, code),
         )
-        for position, service_code in enumerate(new.services, start=1):
-            template = latest_template(session, service_code)
-            line = OrderLine(
-                order_id=order.id,
-                position=position,
-                service_id=template.service_id,
-                template_id=template.id,
-            )
-            session.add(line)
-            session.flush()
-            due = new.received_on
-            for step in template.steps:
-                due = add_working_days(due, step.sla_days)
-                item = WorkItem(
+
+
+def add_order(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    new: NewOrder,
+    *,
+    customer_id: int,
+    sales_owner_id: int | None,
+    template_for: Callable[[str], ProcessTemplate],
+    event_kind: str = "order.created",
+    summary: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> int:
+    """Add a checked order, its lines (each on its service's template from
+    ``template_for``) and a work item for every step, with its event.
+
+    Shared by ``create_order`` and the import, which checks many orders
+    first and looks each template up once.
+    """
+    order = Order(
+        code=new.code,
+        customer_id=customer_id,
+        received_on=new.received_on,
+        requested_on=new.requested_on,
+        sales_owner_id=sales_owner_id,
+        priority=new.priority,
+        created_at=now,
+    )
+    session.add(order)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        now,
+        entity="order",
+        entity_id=order.id,
+        kind=event_kind,
+        summary=summary or f"order {order.code} received: {', '.join(new.services)}",
+        customer_id=customer_id,
+        order_id=order.id,
+        payload=payload,
+    )
+    for position, service_code in enumerate(new.services, start=1):
+        template = template_for(service_code)
+        line = OrderLine(
+            order_id=order.id,
+            position=position,
+            service_id=template.service_id,
+            template_id=template.id,
+        )
+        session.add(line)
+        session.flush()
+        due = new.received_on
+        for step in template.steps:
+            due = add_working_days(due, step.sla_days)
+            session.add(
+                WorkItem(
                     order_line_id=line.id,
                     order_id=order.id,
-                    customer_id=customer.id,
+                    customer_id=customer_id,
                     step_id=step.id,
                     position=step.position,
                     team_id=step.team_id,
@@ -95,5 +136,5 @@ def create_order(ctx: Context, new: NewOrder) -> int:
                     created_at=now,
                     updated_at=now,
                 )
-                session.add(item)
-        return order.id
+            )
+    return order.id

@@ -37,15 +37,6 @@ def list_users(db: Database) -> list[UserRow]:
         return [UserRow(u.login, u.name, u.is_admin, u.active, teams.get(u.id, {})) for u in users]
 
 
-def list_teams(db: Database) -> list[tuple[str, str]]:
-    """(code, name) of every team."""
-    with db.read() as session:
-        return [
-            (code, name)
-            for code, name in session.execute(select(Team.code, Team.name).order_by(Team.code))
-        ]
-
-
 def parse_membership(text: str) -> tuple[str, Role]:
     """``team:role`` as typed on the command line."""
     team, _, role = text.partition(":")

@@ -17,6 +17,7 @@ from backoffice_tui.services.connection import Database
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.queue import QueueFilter
 from backoffice_tui.tui.commands import screen_commands
+from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen, OpenQueue
 from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
@@ -74,7 +75,7 @@ class BackofficeApp(App[None]):
         "home": HomeScreen,
         "queue": QueueScreen,
         "approvals": lambda: ComingSoonScreen("Approvals", "the approval inbox"),
-        "customers": lambda: ComingSoonScreen("Customers", "customer search and timelines"),
+        "customers": CustomerSearchScreen,
         "handoffs": lambda: ComingSoonScreen("Handoffs", "handoff checklists"),
         "applications": lambda: ComingSoonScreen("Applications", "applications and their status"),
     }

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Static
 from backoffice_tui.domain.errors import BackofficeError
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
 from backoffice_tui.services import work_items
+from backoffice_tui.services.directory import list_teams
 from backoffice_tui.services.queue import (
     QueueFilter,
     QueueRow,
@@ -21,7 +22,7 @@ from backoffice_tui.services.queue import (
     count_queue,
     list_queue,
 )
-from backoffice_tui.services.users import list_teams, list_users
+from backoffice_tui.services.users import list_users
 from backoffice_tui.services.work_item_detail import team_members
 from backoffice_tui.tui.screens.dialogs import AskText, PickOne
 from backoffice_tui.tui.screens.item import WorkItemScreen

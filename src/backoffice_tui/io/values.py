@@ -1,0 +1,169 @@
+"""Cell values as spreadsheets hold them, turned into plain Python values.
+
+Cells arrive as text (CSV) or as numbers, dates and text (XLSX). Text is
+trimmed; identifiers, numbers and dates are also folded with NFKC, so that
+full-width digits and letters (２０２６, ＡＢＣ) read as their half-width forms.
+Free text such as a customer's name is kept as typed, only trimmed.
+"""
+
+import re
+import unicodedata
+from datetime import date, datetime, time
+
+from openpyxl.utils.datetime import from_excel
+
+# Excel's calendar ends on 9999-12-31, serial 2958465.
+_LAST_SERIAL = 2_958_465
+_ISO_LIKE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?")
+_KANJI_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+_COMPACT = re.compile(r"\d{8}")
+_SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
+_ERA_DATE = re.compile(
+    r"(令和|平成|昭和|大正|R|H|S|T)(元|\d{1,2})[年./-](\d{1,2})[月./-](\d{1,2})日?", re.IGNORECASE
+)
+# Japanese eras: first day, and the era that follows (the last day is the day before).
+_ERAS = {
+    "令和": date(2019, 5, 1),
+    "平成": date(1989, 1, 8),
+    "昭和": date(1926, 12, 25),
+    "大正": date(1912, 7, 30),
+}
+_ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正"}
+_NEXT_ERA = {"大正": "昭和", "昭和": "平成", "平成": "令和"}
+
+DATE_FORMS = "2026-04-01, 2026/4/1, 2026年4月1日, 令和8年4月1日, 20260401 or an Excel date"
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as the field's kind of value; the message is the reason."""
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width to half-width, compatibility forms) and trimmed."""
+    if text.isascii():
+        return text.strip()
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def match_key(text: str) -> str:
+    """How header names and value-map words are compared: folded, case-
+    insensitive, without spaces, underscores, hyphens or dots."""
+    folded = fold(text).casefold()
+    return re.sub(r"[\s_\-.・:：()（）*＊]+", "", folded)
+
+
+def as_text(value: object) -> str | None:
+    """Trimmed text of a cell, or None when it is blank. Whole numbers lose
+    the ``.0`` a spreadsheet adds (a code typed as 1001 stays ``1001``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def as_code(value: object) -> str | None:
+    """An identifier (code, login, status word): text folded with NFKC."""
+    text = as_text(value)
+    return None if text is None else fold(text)
+
+
+def as_int(value: object) -> int:
+    if isinstance(value, bool):
+        raise CellError("not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise CellError("not a whole number")
+    text = as_code(value)
+    if text is None:
+        raise CellError("blank")
+    try:
+        return int(text.replace(",", ""))
+    except ValueError:
+        raise CellError("not a whole number") from None
+
+
+def _from_serial(serial: float) -> date:
+    if not 1 <= serial <= _LAST_SERIAL:
+        raise CellError(f"not a date (use {DATE_FORMS})")
+    moment = from_excel(serial)
+    return moment.date() if isinstance(moment, datetime) else moment  # type: ignore[return-value]
+
+
+def _ymd(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise CellError(f"no such day {year}-{month:02d}-{day:02d}") from None
+
+
+def _era_date(era: str, year_text: str, month: str, day: str) -> date:
+    name = _ERA_LETTERS.get(era.upper(), era)
+    first = _ERAS[name]
+    year = 1 if year_text == "元" else int(year_text)
+    if year < 1:
+        raise CellError(f"{name} has no year {year}")
+    result = _ymd(first.year + year - 1, int(month), int(day))
+    following = _NEXT_ERA.get(name)
+    if result < first or (following is not None and result >= _ERAS[following]):
+        raise CellError(f"{result.isoformat()} is not in the {name} era")
+    return result
+
+
+def as_date(value: object) -> date:
+    """A date from a date cell, an Excel serial number or the usual written forms."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise CellError(f"not a date (use {DATE_FORMS})")
+    if isinstance(value, int | float):
+        if isinstance(value, int) and 19_000_101 <= value <= 99_991_231:
+            return as_date(str(value))
+        return _from_serial(float(value))
+    text = as_code(value)
+    if text is None:
+        raise CellError("blank")
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    compact = text.replace(" ", "")
+    for pattern in (_ISO_LIKE, _KANJI_DATE):
+        match = pattern.fullmatch(compact if pattern is _KANJI_DATE else text)
+        if match:
+            return _ymd(*(int(part) for part in match.groups()))
+    match = _ERA_DATE.fullmatch(compact)
+    if match:
+        return _era_date(*match.groups())
+    if _COMPACT.fullmatch(text):
+        return _ymd(int(text[:4]), int(text[4:6]), int(text[6:]))
+    if _SERIAL.fullmatch(text):
+        return _from_serial(float(text))
+    raise CellError(f"not a date (use {DATE_FORMS})")
+
+
+def split_list(value: object) -> tuple[str, ...]:
+    """A list typed in one cell: comma, Japanese comma, semicolon, slash or newline."""
+    text = as_code(value)
+    if text is None:
+        return ()
+    return tuple(part.strip() for part in re.split(r"[,、;/\n]+", text) if part.strip())

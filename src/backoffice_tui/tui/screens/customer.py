@@ -1,0 +1,312 @@
+"""One customer: facts, the progress of every order line, and the timeline of
+every event about them from all teams."""
+
+from dataclasses import replace
+from datetime import date
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from backoffice_tui.services.customers import CustomerDetail, LineProgress, customer_detail
+from backoffice_tui.services.directory import list_services
+from backoffice_tui.services.timeline import (
+    TimelineEntry,
+    TimelineFilter,
+    count_timeline,
+    event_kinds,
+    timeline_window,
+)
+from backoffice_tui.tui.screens.dialogs import AskText, PickOne
+from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.text import fit, plain
+from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.widgets.table_header import TableHeader
+from backoffice_tui.tui.widgets.timeline_table import TimelineTable
+from backoffice_tui.tui.workspace import workspace_of
+
+# One cell per step: ASCII only, so it lines up on every terminal.
+STEP_MARKS = {
+    "done": ("=", "$success"),
+    "skipped": ("-", "$text-muted"),
+    "in_progress": (">", "bold $accent"),
+    "ready": (">", "$accent"),
+    "blocked": ("!", "bold $error"),
+    "waiting": (".", "$text-muted"),
+}
+
+
+def progress_bar(line: LineProgress, today: date) -> Content:
+    """``[===>...]``: done, current, blocked (!) and overdue (red) at a glance."""
+    pieces: list[Content | str] = ["["]
+    for status, due in zip(line.step_statuses, line.step_dues, strict=True):
+        mark, style = STEP_MARKS.get(status, ("?", ""))
+        if status in ("ready", "in_progress") and due < today:
+            style = "bold $error"
+        pieces.append(Content.styled(mark, style))
+    pieces.append("]")
+    return Content.assemble(*pieces)
+
+
+def line_prompt(line: LineProgress, today: date) -> Content:
+    if line.current_step is None:
+        where = "complete"
+    else:
+        late = " overdue" if line.current_due and line.current_due < today else ""
+        where = (
+            f"{line.current_step} | {line.current_team} | {line.current_assignee or '-'} | "
+            f"{(line.current_status or '').replace('_', ' ')} | due {line.current_due}{late}"
+        )
+    return Content.assemble(
+        plain(f"{fit(line.order_code, 13)} {fit(line.service, 16)} "),
+        progress_bar(line, today),
+        plain(f" {line.finished}/{line.steps}  {where}"),
+    )
+
+
+class CustomerScreen(Screen[None]):
+    DEFAULT_CSS = """
+    CustomerScreen #facts { padding: 0 1; height: auto; }
+    CustomerScreen Label { padding: 0 1; color: $text-muted; text-style: bold; }
+    CustomerScreen #lines {
+        height: auto; max-height: 8; border: none; margin: 0 1; padding: 0;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    CustomerScreen #lines:focus { border: none; }
+    CustomerScreen #timeline-status { height: 1; background: $surface; color: $text-muted;
+        padding: 0 1; }
+    CustomerScreen #search { dock: bottom; display: none; border: none; height: 1; padding: 0 1; }
+    CustomerScreen #search.-shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "toggle_order", "Oldest/newest", id="customer.order"),
+        Binding("slash", "search", "Search", id="customer.search"),
+        Binding("v", "pick_service", "Service", id="customer.service"),
+        Binding("r", "pick_order", "Order", id="customer.order_filter", show=False),
+        Binding("t", "pick_kind", "Kind", id="customer.kind"),
+        Binding("d", "pick_dates", "Dates", id="customer.dates", show=False),
+        Binding("c", "clear_filters", "Clear filters", id="customer.clear", show=False),
+        Binding("ctrl+r", "reload", "Reload", id="customer.reload", show=False),
+        Binding("q,escape", "back", "Back", id="screen.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, detail: CustomerDetail) -> None:
+            self.detail = detail
+            super().__init__()
+
+    def __init__(self, code: str, timeline_filter: TimelineFilter | None = None) -> None:
+        super().__init__()
+        self.code = code
+        self.timeline_filter = timeline_filter or TimelineFilter()
+        self.newest_first = True
+        self.detail: CustomerDetail | None = None
+        self._status = ""
+
+    def compose(self) -> ComposeResult:
+        ellipsis = "~" if self.app.ascii_borders else "…"  # type: ignore[attr-defined]
+        yield AppHeader(f"Customer {self.code}")
+        yield Static("loading…", id="facts")
+        yield Label("Order lines")
+        yield OptionList(id="lines")
+        yield Static(id="timeline-status")
+        yield TableHeader(TimelineTable.COLUMNS)
+        yield TimelineTable(ellipsis=ellipsis, id="timeline")
+        yield QuietInput(placeholder="text in the summary; enter applies", id="search")
+        yield Footer(show_command_palette=False)
+
+    @property
+    def table(self) -> TimelineTable:
+        return self.query_one(TimelineTable)
+
+    def on_mount(self) -> None:
+        self.action_reload()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.detail is not None:
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load_detail()
+        self._load_timeline(keep_cursor=self.detail is not None)
+
+    @work(thread=True, exclusive=True, group="customer", exit_on_error=False)
+    def _load_detail(self) -> None:
+        self.post_message(self.Loaded(customer_detail(workspace_of(self).db, self.code)))
+
+    @on(Loaded)
+    def _show_detail(self, message: Loaded) -> None:
+        detail = self.detail = message.detail
+        c = detail.customer
+        reading = f" ({c.reading})" if c.reading else ""
+        notes = f"\n{detail.notes}" if detail.notes else ""
+        self.query_one("#facts", Static).update(
+            plain(f"{c.code}  {c.name}{reading}  | {c.segment}") + plain(notes)
+        )
+        today = workspace_of(self).today()
+        lines = self.query_one("#lines", OptionList)
+        highlighted = lines.highlighted
+        lines.set_options(
+            Option(line_prompt(line, today), id=str(index))
+            for index, line in enumerate(detail.lines)
+        )
+        if highlighted is not None and highlighted < lines.option_count:
+            lines.highlighted = highlighted
+
+    def _load_timeline(self, keep_cursor: bool = False) -> None:
+        workspace = workspace_of(self)
+        code, timeline_filter, newest_first = self.code, self.timeline_filter, self.newest_first
+
+        def fetch(
+            offset: int, limit: int, after: tuple[Any, ...] | None, reverse: bool
+        ) -> list[TimelineEntry]:
+            return timeline_window(
+                workspace.db,
+                code,
+                timeline_filter,
+                newest_first=newest_first,
+                limit=limit,
+                offset=offset,
+                after=after,
+                reverse=reverse,
+            )
+
+        def count() -> int:
+            return count_timeline(workspace.db, code, timeline_filter)
+
+        if keep_cursor:
+            self.table.reload()
+        else:
+            self.table.load(fetch, count)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        total = self.table.total
+        counted = "counting…" if total is None else f"{total:,} events"
+        order = "newest first" if self.newest_first else "oldest first"
+        status = f"Timeline: {self.timeline_filter.describe()} | {order} | {counted}"
+        if status != self._status:
+            self._status = status
+            self.query_one("#timeline-status", Static).update(plain(status))
+
+    @on(TimelineTable.Highlighted)
+    def _highlighted(self) -> None:
+        self._show_status()
+
+    @on(TimelineTable.Selected)
+    def _open_event(self, event: TimelineTable.Selected) -> None:
+        entry: TimelineEntry = event.row
+        if entry.entity == "work_item":
+            self.app.push_screen(WorkItemScreen(entry.entity_id))
+        else:
+            self.notify(f"{entry.entity} {entry.entity_id}: {entry.summary}", markup=False)
+
+    @on(OptionList.OptionSelected, "#lines")
+    def _open_line(self, event: OptionList.OptionSelected) -> None:
+        if self.detail is None or event.option.id is None:
+            return
+        line = self.detail.lines[int(event.option.id)]
+        if line.current_item_id is None:
+            self.notify(f"{line.order_code} {line.service} is complete", markup=False)
+        else:
+            self.app.push_screen(WorkItemScreen(line.current_item_id))
+
+    # --- filters ----------------------------------------------------------------
+
+    def _refilter(self, **changes: Any) -> None:
+        self.timeline_filter = replace(self.timeline_filter, **changes)
+        self._load_timeline()
+
+    def action_toggle_order(self) -> None:
+        self.newest_first = not self.newest_first
+        self._load_timeline()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", QuietInput)
+        search.value = self.timeline_filter.text or ""
+        search.add_class("-shown")
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        event.input.remove_class("-shown")
+        self.table.focus()
+        self._refilter(text=event.value.strip() or None)
+
+    def _pick(self, title: str, field: str, choices: list[tuple[str, str]]) -> None:
+        current = getattr(self.timeline_filter, field) or ""
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self._refilter(**{field: value or None})
+
+        self.app.push_screen(PickOne(title, [("", "Any"), *choices], current), chosen)
+
+    def action_pick_service(self) -> None:
+        services = list_services(workspace_of(self).db)
+        self._pick("Events of the service", "service", services)
+
+    def action_pick_order(self) -> None:
+        orders = sorted({line.order_code for line in self.detail.lines}) if self.detail else []
+        self._pick("Events of the order", "order", [(o, o) for o in orders])
+
+    def action_pick_kind(self) -> None:
+        kinds = event_kinds(workspace_of(self).db, self.code)
+        groups = sorted({kind.split(".")[0] for kind in kinds})
+        choices = [(g, f"{g}.*") for g in groups] + [(k, k) for k in kinds]
+        self._pick("Events of the kind", "kind", choices)
+
+    def action_pick_dates(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                since, until = parse_date_range(text)
+            except ValueError:
+                self.notify(
+                    f"not a date range: {text}; use 2026-11-01..2026-11-30",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self._refilter(since=since, until=until)
+
+        self.app.push_screen(
+            AskText("Dates (2026-11-01..2026-11-30, either side may be empty)", required=False),
+            chosen,
+        )
+
+    def action_clear_filters(self) -> None:
+        self.timeline_filter = TimelineFilter()
+        self._load_timeline()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", QuietInput)
+        if search.has_class("-shown"):
+            search.remove_class("-shown")
+            self.table.focus()
+        else:
+            self.app.pop_screen()
+
+
+def parse_date_range(text: str) -> tuple[date | None, date | None]:
+    """``FROM..TO`` with ISO dates, either side optional; an empty text clears."""
+    text = text.strip()
+    if not text:
+        return None, None
+    start, separator, end = text.partition("..")
+    if not separator:
+        day = date.fromisoformat(text)
+        return day, day
+    return (
+        date.fromisoformat(start.strip()) if start.strip() else None,
+        date.fromisoformat(end.strip()) if end.strip() else None,
+    )

@@ -1,0 +1,119 @@
+"""Customer search and the customer screen, against a real database."""
+
+from datetime import date
+
+from textual.widgets import OptionList
+
+from backoffice_tui.domain.statuses import WorkStatus
+from backoffice_tui.services.customers import customer_detail
+from backoffice_tui.services.queue import QueueFilter, list_queue
+from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.store.database import Database
+from backoffice_tui.tui.screens.customer import CustomerScreen, parse_date_range
+from backoffice_tui.tui.screens.customers import CustomerSearchScreen
+from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.queue import QueueScreen
+from backoffice_tui.tui.widgets.timeline_table import TimelineTable
+from tests.tui.conftest import MakeApp, settle
+
+
+def result_codes(app) -> list[str]:  # type: ignore[no-untyped-def]
+    results = app.screen.query_one(OptionList)
+    return [results.get_option_at_index(i).id for i in range(results.option_count)]
+
+
+async def test_search_by_kana_and_full_width_code(console: MakeApp) -> None:
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerSearchScreen)
+        await pilot.press(*"ヤマダ")  # katakana, for the hiragana reading やまだ
+        await settle(pilot)
+        assert "C0001" in result_codes(app)  # 株式会社山田製作所
+        await pilot.press(*["backspace"] * 3, *"Ｃ０００１")  # full-width code
+        await settle(pilot)
+        assert result_codes(app) == ["C0001"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen) and app.screen.code == "C0001"
+
+
+async def test_customer_screen_follows_actions_on_the_queue(
+    console: MakeApp, demo_db: Database
+) -> None:
+    ready = list_queue(
+        demo_db,
+        None,
+        QueueFilter(team="build", statuses=(WorkStatus.READY,), assignee="none"),
+        today=date.today(),
+        limit=1,
+    )[0]
+    code = ready.customer_code
+    app = console("kimura")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_queue(QueueFilter(customer=code, team="build", statuses=(WorkStatus.READY,)))
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("s")  # start (and claim) the ready build step
+        await settle(pilot)
+        app.switch_mode("customers")
+        await settle(pilot)
+        app.push_screen(CustomerScreen(code))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomerScreen)
+        detail = customer_detail(demo_db, code)
+        assert screen.detail == detail
+        line = next(line for line in detail.lines if line.order_code == ready.order_code)
+        assert line.current_status == "in_progress" and line.current_assignee == "kimura"
+        prompts = [str(o.prompt) for o in screen.query_one("#lines", OptionList).options]
+        assert any(ready.order_code in p and "kimura" in p for p in prompts)
+        table = screen.query_one(TimelineTable)
+        newest = customer_timeline(demo_db, code, newest_first=True)
+        assert table.total == len(newest)
+        assert table.current_row.id == newest[0].id
+        assert table.current_row.kind == "work_item.started"
+        await pilot.press("o")  # oldest first
+        await settle(pilot)
+        assert table.current_row.id == newest[-1].id
+        await pilot.press("end", "enter")  # the newest event opens its work item
+        await settle(pilot)
+        assert isinstance(app.screen, WorkItemScreen) and app.screen.item_id == ready.id
+
+
+async def test_timeline_filters_from_the_keyboard(console: MakeApp, demo_db: Database) -> None:
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen("C0006"))
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(TimelineTable)
+        await pilot.press("slash", *"survey", "enter")
+        await settle(pilot)
+        expected = [e for e in customer_timeline(demo_db, "C0006") if "survey" in e.summary.lower()]
+        assert table.total == len(expected) > 0
+        await pilot.press("c", "t")
+        await settle(pilot)
+        while app.screen.query_one(OptionList).highlighted_option.id != "work_item.done":
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        done = [e for e in customer_timeline(demo_db, "C0006") if e.kind == "work_item.done"]
+        assert table.total == len(done)
+        await pilot.press("d", *"2000-01-01..2000-01-02", "enter")
+        await settle(pilot)
+        assert table.total == 0
+        await pilot.press("d", *"soon", "enter")
+        await settle(pilot)
+        assert any("not a date range" in n.message for n in app._notifications)
+
+
+def test_date_ranges() -> None:
+    assert parse_date_range("2026-11-01..2026-11-30") == (date(2026, 11, 1), date(2026, 11, 30))
+    assert parse_date_range("..2026-11-30") == (None, date(2026, 11, 30))
+    assert parse_date_range("2026-11-05") == (date(2026, 11, 5), date(2026, 11, 5))
+    assert parse_date_range("") == (None, None)

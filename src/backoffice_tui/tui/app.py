@@ -16,12 +16,20 @@ from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.services.connection import Database
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.queue import QueueFilter
+from backoffice_tui.services.saved_views import (
+    WORK_ITEMS,
+    SavedViewRow,
+    queue_filter_of,
+    timeline_filter_of,
+)
 from backoffice_tui.tui.commands import screen_commands
+from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen, OpenQueue
 from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
+from backoffice_tui.tui.screens.views import pick_view
 from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.workspace import Workspace
@@ -135,10 +143,24 @@ class BackofficeApp(App[None]):
             self.pop_screen()
         queue = next(s for s in self.screen_stack if isinstance(s, QueueScreen))
         if queue.is_mounted:
-            queue.show_filter(destination.queue_filter, destination.title)
+            queue.show_filter(destination.queue_filter, destination.title, destination.sort)
         else:
             queue.queue_filter = destination.queue_filter
             queue.title_text = destination.title
+            queue.sort = destination.sort
+
+    def open_view(self, view: SavedViewRow) -> None:
+        """Reopen a saved view: the queue on its filter, or a customer's timeline."""
+        if view.target == WORK_ITEMS:
+            queue_filter, sort = queue_filter_of(view.filters)
+            self.open_queue(OpenQueue(queue_filter, view.name, sort))
+        else:
+            customer, timeline_filter = timeline_filter_of(view.filters)
+            self.switch_mode("customers")
+            self.push_screen(CustomerScreen(customer, timeline_filter))
+
+    def action_saved_views(self) -> None:
+        pick_view(self.screen, None, self.open_view)
 
     def action_help(self) -> None:
         screen = self.screen
@@ -161,6 +183,7 @@ class BackofficeApp(App[None]):
                     f"Switch to the {name} theme",
                     lambda name=name: setattr(self, "theme", name),
                 )
+        yield SystemCommand("Saved views", "Reopen a saved view", self.action_saved_views)
         yield from screen_commands(screen)
         yield SystemCommand("Quit", "Quit the console (ctrl+q)", self.exit)
 

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from backoffice_tui.services.customers import CustomerDetail, LineProgress, customer_detail
 from backoffice_tui.services.directory import list_services
+from backoffice_tui.services.saved_views import EVENTS, timeline_view_filters
 from backoffice_tui.services.timeline import (
     TimelineEntry,
     TimelineFilter,
@@ -25,6 +26,7 @@ from backoffice_tui.services.timeline import (
 )
 from backoffice_tui.tui.screens.dialogs import AskText, PickOne
 from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
@@ -93,6 +95,8 @@ class CustomerScreen(Screen[None]):
         Binding("t", "pick_kind", "Kind", id="customer.kind"),
         Binding("d", "pick_dates", "Dates", id="customer.dates", show=False),
         Binding("c", "clear_filters", "Clear filters", id="customer.clear", show=False),
+        Binding("S", "save_view", "Save view", id="customer.save_view", show=False),
+        Binding("V", "open_view", "Saved views", id="customer.open_view", show=False),
         Binding("ctrl+r", "reload", "Reload", id="customer.reload", show=False),
         Binding("q,escape", "back", "Back", id="screen.back"),
     ]
@@ -287,6 +291,13 @@ class CustomerScreen(Screen[None]):
     def action_clear_filters(self) -> None:
         self.timeline_filter = TimelineFilter()
         self._load_timeline()
+
+    def action_save_view(self) -> None:
+        filters = timeline_view_filters(self.code, self.timeline_filter)
+        ask_to_save_view(self, EVENTS, filters)
+
+    def action_open_view(self) -> None:
+        pick_view(self, EVENTS, self.app.open_view)  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
         search = self.query_one("#search", QuietInput)

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from backoffice_tui.services.home import HomeCounts, home_counts
-from backoffice_tui.services.queue import QueueFilter
+from backoffice_tui.services.queue import QueueFilter, QueueSort
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.workspace import workspace_of
@@ -24,6 +24,7 @@ class OpenQueue:
 
     queue_filter: QueueFilter
     title: str
+    sort: QueueSort = QueueSort.DUE
 
 
 class HomeScreen(Screen[None]):

@@ -22,10 +22,12 @@ from backoffice_tui.services.queue import (
     count_queue,
     list_queue,
 )
+from backoffice_tui.services.saved_views import WORK_ITEMS, queue_view_filters
 from backoffice_tui.services.users import list_users
 from backoffice_tui.services.work_item_detail import team_members
 from backoffice_tui.tui.screens.dialogs import AskText, PickOne
 from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
@@ -71,6 +73,8 @@ class QueueScreen(Screen[None]):
         Binding("l", "toggle_overdue", "Overdue only", id="queue.overdue", show=False),
         Binding("colon", "go_to_row", "Go to row", id="queue.goto", show=False),
         Binding("o", "cycle_sort", "Sort", id="queue.sort", show=False),
+        Binding("S", "save_view", "Save view", id="queue.save_view", show=False),
+        Binding("V", "open_view", "Saved views", id="queue.open_view", show=False),
         Binding("ctrl+r", "reload", "Reload", id="queue.reload", show=False),
         Binding("escape", "clear_or_back", "Back", id="queue.back", show=False),
         Binding("q", "app.go_home", "Back", id="screen.back", show=False),
@@ -106,10 +110,13 @@ class QueueScreen(Screen[None]):
         self._load()
         self.table.focus()
 
-    def show_filter(self, queue_filter: QueueFilter, title: str = "") -> None:
-        """Open the queue on a new filter (from home or the command palette)."""
+    def show_filter(
+        self, queue_filter: QueueFilter, title: str = "", sort: QueueSort = QueueSort.DUE
+    ) -> None:
+        """Open the queue on a new filter (from home, a saved view or the palette)."""
         self.queue_filter = queue_filter
         self.title_text = title
+        self.sort = sort
         self.table.clear_tags()
         self._load()
         self.table.focus()
@@ -268,6 +275,12 @@ class QueueScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self._load(keep_cursor=True)
+
+    def action_save_view(self) -> None:
+        ask_to_save_view(self, WORK_ITEMS, queue_view_filters(self.queue_filter, self.sort))
+
+    def action_open_view(self) -> None:
+        pick_view(self, WORK_ITEMS, self.app.open_view)  # type: ignore[attr-defined]
 
     # --- actions ------------------------------------------------------------------
 

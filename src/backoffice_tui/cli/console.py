@@ -8,18 +8,24 @@ from backoffice_tui.cli.logs import log_file
 from backoffice_tui.cli.state import CliState
 from backoffice_tui.config import demo_database_url
 from backoffice_tui.services.connection import open_database, upgrade_schema
+from backoffice_tui.services.customers import customer_detail
 from backoffice_tui.services.demo import load_demo
 from backoffice_tui.services.identity import os_login
 
 
-def run_console(state: CliState, theme: str | None, screen: str = "home") -> None:
+def run_console(
+    state: CliState, theme: str | None, screen: str = "home", customer: str | None = None
+) -> None:
     from backoffice_tui.tui.app import create_app  # Textual loads only for the console
 
     log_file()  # unexpected errors in the console are logged there
     settings = state.settings
     if theme:
         settings = dataclasses.replace(settings, theme=theme)
-    app = create_app(settings, state.database(), state.actor(), start_screen=screen)
+    db = state.database()
+    if customer:
+        customer_detail(db, customer)  # an unknown code is one line, before the screen opens
+    app = create_app(settings, db, state.actor(), start_screen=screen, start_customer=customer)
     app.run(mouse=settings.mouse)
 
 

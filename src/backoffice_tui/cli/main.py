@@ -74,6 +74,7 @@ class BackofficeGroup(click.Group):
     show_default=True,
     help="The screen the console opens on.",
 )
+@click.option("--customer", metavar="CODE", help="Open the console on this customer.")
 @click.version_option(__version__, prog_name="backoffice")
 @click.pass_context
 def cli(
@@ -83,6 +84,7 @@ def cli(
     config_path: Path | None,
     theme: str | None,
     screen: str,
+    customer: str | None,
 ) -> None:
     """Back-office work queues, customer timelines, handoffs and approvals.
 
@@ -93,7 +95,7 @@ def cli(
     )
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
-        run_console(ctx.obj, theme, screen)
+        run_console(ctx.obj, theme, screen, customer)
 
 
 for group in (

@@ -89,12 +89,18 @@ class BackofficeApp(App[None]):
     }
 
     def __init__(
-        self, workspace: Workspace, *, start_screen: str = "home", theme_folder: object = None
+        self,
+        workspace: Workspace,
+        *,
+        start_screen: str = "home",
+        start_customer: str | None = None,
+        theme_folder: object = None,
     ) -> None:
         super().__init__()
         if start_screen not in SCREEN_TITLES:
             raise ValueError(f"unknown screen {start_screen!r}")
-        self.start_screen = start_screen
+        self.start_screen = "customers" if start_customer else start_screen
+        self.start_customer = start_customer
         self.workspace = workspace
         self._theme_folder = theme_folder
         self.ascii_borders = workspace.settings.ascii_borders
@@ -118,6 +124,8 @@ class BackofficeApp(App[None]):
         self._ascii_themes = themes.ascii_borders
         self.theme = wanted
         self.switch_mode(self.start_screen)
+        if self.start_customer:
+            self.push_screen(CustomerScreen(self.start_customer))
 
     def watch_theme(self, theme: str) -> None:
         self._apply_ascii(
@@ -217,9 +225,10 @@ def create_app(
     *,
     today: date | None = None,
     start_screen: str = "home",
+    start_customer: str | None = None,
 ) -> BackofficeApp:
     """The console on ``db`` as ``actor``; ``today`` pins the date (tests)."""
     workspace = Workspace(
         db=db, actor=actor, settings=settings, today=(lambda: today) if today else date.today
     )
-    return BackofficeApp(workspace, start_screen=start_screen)
+    return BackofficeApp(workspace, start_screen=start_screen, start_customer=start_customer)

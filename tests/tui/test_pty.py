@@ -40,3 +40,14 @@ def test_keyboard_only_session(demo_url: str, term: str) -> None:
         assert session.process.returncode == 0
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
+def test_opening_on_a_customer(demo_url: str) -> None:
+    session = PtySession(["--database", demo_url, "--user", "kimura", "--customer", "C0001"])
+    try:
+        session.wait_for(b"Customer C0001", b"events", b"ORD-2026-0001", timeout=30)
+        session.send(b"q")
+        session.wait_for(b"Customers", timeout=15)
+    finally:
+        session.close()

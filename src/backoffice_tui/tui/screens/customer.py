@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from backoffice_tui.services.customers import CustomerDetail, LineProgress, customer_detail
@@ -29,7 +29,7 @@ from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
-from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
 from backoffice_tui.tui.widgets.timeline_table import TimelineTable
 from backoffice_tui.tui.workspace import workspace_of
@@ -84,8 +84,6 @@ class CustomerScreen(Screen[None]):
     CustomerScreen #lines:focus { border: none; }
     CustomerScreen #timeline-status { height: 1; background: $surface; color: $text-muted;
         padding: 0 1; }
-    CustomerScreen #search { dock: bottom; display: none; border: none; height: 1; padding: 0 1; }
-    CustomerScreen #search.-shown { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "toggle_order", "Oldest/newest", id="customer.order"),
@@ -115,15 +113,14 @@ class CustomerScreen(Screen[None]):
         self._status = ""
 
     def compose(self) -> ComposeResult:
-        ellipsis = "~" if self.app.ascii_borders else "…"  # type: ignore[attr-defined]
         yield AppHeader(f"Customer {self.code}")
         yield Static("loading…", id="facts")
         yield Label("Order lines")
         yield OptionList(id="lines")
         yield Static(id="timeline-status")
         yield TableHeader(TimelineTable.COLUMNS)
-        yield TimelineTable(ellipsis=ellipsis, id="timeline")
-        yield QuietInput(placeholder="text in the summary; enter applies", id="search")
+        yield TimelineTable(id="timeline")
+        yield SearchBox(placeholder="text in the summary; enter applies", id="search")
         yield Footer(show_command_palette=False)
 
     @property
@@ -234,16 +231,12 @@ class CustomerScreen(Screen[None]):
         self._load_timeline()
 
     def action_search(self) -> None:
-        search = self.query_one("#search", QuietInput)
-        search.value = self.timeline_filter.text or ""
-        search.add_class("-shown")
-        search.focus()
+        self.query_one(SearchBox).open(self.timeline_filter.text)
 
-    @on(Input.Submitted, "#search")
-    def _search(self, event: Input.Submitted) -> None:
-        event.input.remove_class("-shown")
+    @on(SearchBox.Applied)
+    def _search(self, event: SearchBox.Applied) -> None:
         self.table.focus()
-        self._refilter(text=event.value.strip() or None)
+        self._refilter(text=event.text)
 
     def _pick(self, title: str, field: str, choices: list[tuple[str, str]]) -> None:
         current = getattr(self.timeline_filter, field) or ""
@@ -300,9 +293,9 @@ class CustomerScreen(Screen[None]):
         pick_view(self, EVENTS, self.app.open_view)  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
-        search = self.query_one("#search", QuietInput)
-        if search.has_class("-shown"):
-            search.remove_class("-shown")
+        search = self.query_one(SearchBox)
+        if search.shown:
+            search.close()
             self.table.focus()
         else:
             self.app.pop_screen()

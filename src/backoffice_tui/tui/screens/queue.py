@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from backoffice_tui.domain.errors import BackofficeError
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
@@ -31,7 +31,7 @@ from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
-from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
 from backoffice_tui.tui.workspace import workspace_of
 
@@ -52,8 +52,6 @@ class Outcome:
 class QueueScreen(Screen[None]):
     DEFAULT_CSS = """
     QueueScreen #status { height: 1; background: $surface; color: $text-muted; padding: 0 1; }
-    QueueScreen #search { dock: bottom; display: none; border: none; height: 1; padding: 0 1; }
-    QueueScreen #search.-shown { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "act('claim')", "Claim", id="queue.claim"),
@@ -94,12 +92,11 @@ class QueueScreen(Screen[None]):
         self._status = ""
 
     def compose(self) -> ComposeResult:
-        ellipsis = "~" if self.app.ascii_borders else "…"  # type: ignore[attr-defined]
         yield AppHeader("Work queue")
         yield Static(id="status")
         yield TableHeader(QueueTable.COLUMNS)
-        yield QueueTable(ellipsis=ellipsis, id="table")
-        yield QuietInput(placeholder="search customer, order or step; enter applies", id="search")
+        yield QueueTable(id="table")
+        yield SearchBox(placeholder="search customer, order or step; enter applies", id="search")
         yield Footer(show_command_palette=False)
 
     @property
@@ -177,21 +174,17 @@ class QueueScreen(Screen[None]):
         self._load()
 
     def action_search(self) -> None:
-        search = self.query_one("#search", QuietInput)
-        search.value = self.queue_filter.text or ""
-        search.add_class("-shown")
-        search.focus()
+        self.query_one(SearchBox).open(self.queue_filter.text)
 
-    @on(Input.Submitted, "#search")
-    def _search(self, event: Input.Submitted) -> None:
-        event.input.remove_class("-shown")
+    @on(SearchBox.Applied)
+    def _search(self, event: SearchBox.Applied) -> None:
         self.table.focus()
-        self._refilter(text=event.value.strip() or None)
+        self._refilter(text=event.text)
 
     def action_clear_or_back(self) -> None:
-        search = self.query_one("#search", QuietInput)
-        if search.has_class("-shown"):
-            search.remove_class("-shown")
+        search = self.query_one(SearchBox)
+        if search.shown:
+            search.close()
             self.table.focus()
         elif self.table.tagged:
             self.table.clear_tags()

@@ -34,8 +34,8 @@ class QueueTable(VirtualTable[QueueRow]):
         Binding("space", "toggle_tag", "Tag", id="queue.tag"),
     ]
 
-    def __init__(self, *, ellipsis: str = "…", id: str | None = None) -> None:
-        super().__init__(ellipsis=ellipsis, id=id)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.sort = QueueSort.DUE
         self.today = date.today()
 

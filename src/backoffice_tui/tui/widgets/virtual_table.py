@@ -130,9 +130,8 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
             self.total = total
             super().__init__()
 
-    def __init__(self, *, ellipsis: str = "…", id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.ellipsis = ellipsis
         self._fetch: Fetch | None = None
         self._count: Count | None = None
         self.total: int | None = None
@@ -142,6 +141,11 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         self._generation = 0
         self.tagged: set[int] = set()
         self._pending_cursor_id: int | None = None
+
+    @property
+    def ellipsis(self) -> str:
+        """How a cut value ends: never an ambiguous-width character in ASCII mode."""
+        return "~" if getattr(self.app, "ascii_borders", False) else "…"
 
     # --- what subclasses say --------------------------------------------------
 

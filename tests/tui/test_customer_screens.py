@@ -117,3 +117,32 @@ def test_date_ranges() -> None:
     assert parse_date_range("..2026-11-30") == (None, date(2026, 11, 30))
     assert parse_date_range("2026-11-05") == (date(2026, 11, 5), date(2026, 11, 5))
     assert parse_date_range("") == (None, None)
+
+
+async def test_x_exports_the_timeline_to_the_current_directory(
+    console: MakeApp,
+    demo_db: Database,
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen("C0006"))
+        await settle(pilot)
+        await pilot.press("slash", *"survey", "enter", "x")
+        await settle(pilot)
+        message = next(n.message for n in app._notifications if n.message.startswith("wrote"))
+    (written,) = tmp_path.glob("timeline-C0006-*.csv")
+    assert str(written) in message
+    raw = written.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    lines = raw.decode("utf-8-sig").splitlines()
+    expected = [
+        e
+        for e in customer_timeline(demo_db, "C0006", newest_first=True)
+        if "survey" in e.summary.lower()
+    ]
+    assert len(lines) == 1 + len(expected)
+    assert lines[1].startswith(f"{expected[0].id},")

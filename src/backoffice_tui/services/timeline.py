@@ -1,6 +1,7 @@
 """The customer timeline: every event about one customer, from all teams,
 read whole (for export and the command line) or a window at a time."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -182,3 +183,23 @@ def event_kinds(db: Database, customer_code: str) -> list[str]:
                 .order_by(Event.kind)
             )
         )
+
+
+def iter_timeline(
+    db: Database,
+    customer_code: str,
+    timeline_filter: TimelineFilter,
+    *,
+    newest_first: bool = False,
+    chunk: int = 1000,
+) -> Iterator[TimelineEntry]:
+    """Every event of the timeline, read ``chunk`` at a time (for exports)."""
+    after = None
+    while True:
+        window = timeline_window(
+            db, customer_code, timeline_filter, newest_first=newest_first, limit=chunk, after=after
+        )
+        yield from window
+        if len(window) < chunk:
+            return
+        after = window[-1].sort_key()

@@ -1,12 +1,20 @@
 """``backoffice customers``: list, show and follow one customer."""
 
+import sys
+from pathlib import Path
+
 import click
 
 from backoffice_tui.cli.commands._options import json_option
-from backoffice_tui.cli.output import print_facts, print_json, print_table
+from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.domain.errors import InvalidInput
+from backoffice_tui.io.timeline_export import COLUMNS, export_timeline, timeline_rows
+from backoffice_tui.io.writers import ExportFormat, write_stream
 from backoffice_tui.services.customers import customer_detail, list_customers
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.timeline import (
+    customer_timeline,
+)
 
 
 @click.group()
@@ -71,13 +79,35 @@ def show_command(state: CliState, code: str, as_json: bool) -> None:
 @customers.command("timeline")
 @click.argument("code")
 @click.option("--newest-first", is_flag=True, help="Newest events first.")
-@click.option("--limit", type=click.IntRange(1), help="At most this many events.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many events (screen output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ExportFormat]),
+    help="Write the timeline as CSV (UTF-8 with BOM, for Excel), XLSX or JSON.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (with --format, or its format from the suffix); '-' for stdout.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
 @json_option
 @pass_state
 def timeline_command(
-    state: CliState, code: str, newest_first: bool, limit: int | None, as_json: bool
+    state: CliState,
+    code: str,
+    newest_first: bool,
+    limit: int | None,
+    fmt: str | None,
+    output: Path | None,
+    force: bool,
+    as_json: bool,
 ) -> None:
     """Every event about one customer, from all teams, oldest first."""
+    if output is not None or fmt is not None:
+        _export(state, code, newest_first, fmt, output, force)
+        return
     entries = customer_timeline(state.database(), code, newest_first=newest_first, limit=limit)
     if as_json:
         print_json(entries)
@@ -86,3 +116,25 @@ def timeline_command(
             ("TIME", "ACTOR", "TEAM", "ORDER", "SERVICE", "KIND", "SUMMARY"),
             ((e.at, e.actor, e.team, e.order_code, e.service, e.kind, e.summary) for e in entries),
         )
+
+
+def _export(
+    state: CliState,
+    code: str,
+    newest_first: bool,
+    fmt: str | None,
+    output: Path | None,
+    force: bool,
+) -> None:
+    chosen = ExportFormat(fmt) if fmt else (ExportFormat.from_path(output) if output else None)
+    if chosen is None:
+        raise InvalidInput(
+            "say the format: --format csv|xlsx|json, or an --output FILE with that suffix"
+        )
+    db = state.database()
+    if output is None or str(output) == "-":
+        rows = timeline_rows(db, code, newest_first=newest_first)
+        write_stream(sys.stdout, chosen, COLUMNS, rows)
+        return
+    count = export_timeline(db, code, output, chosen, newest_first=newest_first, force=force)
+    say(f"wrote {count} events of {code} to {output}")

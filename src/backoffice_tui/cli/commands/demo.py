@@ -1,5 +1,7 @@
 """``backoffice demo``: demo data and large generated data sets."""
 
+import sys
+
 import click
 
 from backoffice_tui.cli.commands._options import json_option
@@ -53,7 +55,7 @@ def generate_command(
     """Add a large realistic data set (bulk inserts) for benchmarks."""
     database = state.database()
     with click.progressbar(
-        length=work_item_count, label="generating work items", file=click.get_text_stream("stderr")
+        length=work_item_count, label="generating work items", file=sys.stderr
     ) as bar:
         result = generate(
             database,

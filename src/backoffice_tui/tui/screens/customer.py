@@ -2,7 +2,7 @@
 every event about them from all teams."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -14,6 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from backoffice_tui.io.timeline_export import default_export_path, export_timeline
+from backoffice_tui.io.writers import ExportFormat
 from backoffice_tui.services.customers import CustomerDetail, LineProgress, customer_detail
 from backoffice_tui.services.directory import list_services
 from backoffice_tui.services.saved_views import EVENTS, timeline_view_filters
@@ -93,6 +95,7 @@ class CustomerScreen(Screen[None]):
         Binding("t", "pick_kind", "Kind", id="customer.kind"),
         Binding("d", "pick_dates", "Dates", id="customer.dates", show=False),
         Binding("c", "clear_filters", "Clear filters", id="customer.clear", show=False),
+        Binding("x", "export", "Export CSV", id="customer.export"),
         Binding("S", "save_view", "Save view", id="customer.save_view", show=False),
         Binding("V", "open_view", "Saved views", id="customer.open_view", show=False),
         Binding("ctrl+r", "reload", "Reload", id="customer.reload", show=False),
@@ -284,6 +287,23 @@ class CustomerScreen(Screen[None]):
     def action_clear_filters(self) -> None:
         self.timeline_filter = TimelineFilter()
         self._load_timeline()
+
+    def action_export(self) -> None:
+        self._export(self.timeline_filter, self.newest_first)
+
+    @work(thread=True, group="customer-export", exit_on_error=False)
+    def _export(self, timeline_filter: TimelineFilter, newest_first: bool) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = default_export_path(self.code, stamp, ExportFormat.CSV)
+        count = export_timeline(
+            workspace_of(self).db,
+            self.code,
+            path,
+            ExportFormat.CSV,
+            timeline_filter=timeline_filter,
+            newest_first=newest_first,
+        )
+        self.app.call_from_thread(self.notify, f"wrote {count} events to {path}", markup=False)
 
     def action_save_view(self) -> None:
         filters = timeline_view_filters(self.code, self.timeline_filter)

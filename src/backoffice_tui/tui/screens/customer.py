@@ -1,6 +1,7 @@
 """One customer: facts, the progress of every order line, and the timeline of
 every event about them from all teams."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ from backoffice_tui.services.timeline import (
     event_kinds,
     timeline_window,
 )
-from backoffice_tui.tui.screens.dialogs import AskText, PickOne
+from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import fit, plain
@@ -241,28 +242,32 @@ class CustomerScreen(Screen[None]):
         self.table.focus()
         self._refilter(text=event.text)
 
-    def _pick(self, title: str, field: str, choices: list[tuple[str, str]]) -> None:
+    def _pick(self, title: str, field: str, load: Callable[[], Choices]) -> None:
         current = getattr(self.timeline_filter, field) or ""
 
         def chosen(value: str | None) -> None:
             if value is not None:
                 self._refilter(**{field: value or None})
 
-        self.app.push_screen(PickOne(title, [("", "Any"), *choices], current), chosen)
+        pick_after_loading(self, title, lambda: [("", "Any"), *load()], chosen, current)
 
     def action_pick_service(self) -> None:
-        services = list_services(workspace_of(self).db)
-        self._pick("Events of the service", "service", services)
+        db = workspace_of(self).db
+        self._pick("Events of the service", "service", lambda: list_services(db))
 
     def action_pick_order(self) -> None:
         orders = sorted({line.order_code for line in self.detail.lines}) if self.detail else []
-        self._pick("Events of the order", "order", [(o, o) for o in orders])
+        self._pick("Events of the order", "order", lambda: [(o, o) for o in orders])
 
     def action_pick_kind(self) -> None:
-        kinds = event_kinds(workspace_of(self).db, self.code)
-        groups = sorted({kind.split(".")[0] for kind in kinds})
-        choices = [(g, f"{g}.*") for g in groups] + [(k, k) for k in kinds]
-        self._pick("Events of the kind", "kind", choices)
+        db, code = workspace_of(self).db, self.code
+
+        def kinds() -> Choices:
+            found = event_kinds(db, code)
+            groups = sorted({kind.split(".")[0] for kind in found})
+            return [(g, f"{g}.*") for g in groups] + [(k, k) for k in found]
+
+        self._pick("Events of the kind", "kind", kinds)
 
     def action_pick_dates(self) -> None:
         def chosen(text: str | None) -> None:

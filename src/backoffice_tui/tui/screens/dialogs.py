@@ -1,13 +1,14 @@
 """Small modal dialogs: ask for a text, pick one of a list, confirm."""
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -113,3 +114,34 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+Choices = list[tuple[str, str]]
+
+
+def pick_after_loading(
+    screen: Screen[Any],
+    title: str,
+    load: Callable[[], Choices],
+    chosen: Callable[[str | None], object],
+    current: str | None = None,
+    *,
+    empty: str = "",
+) -> None:
+    """Read the choices in a worker (never on the UI loop), then ask.
+
+    A failed read is reported like any failed worker; an empty list says
+    ``empty`` (or that there is nothing to choose from).
+    """
+
+    def read_then_ask() -> None:
+        choices = load()
+        if not choices:
+            message = empty or f"{title}: nothing to choose from"
+            screen.app.call_from_thread(screen.notify, message, severity="warning", markup=False)
+            return
+        screen.app.call_from_thread(
+            screen.app.push_screen, PickOne(title, choices, current), chosen
+        )
+
+    screen.run_worker(read_then_ask, thread=True, group="pickers", exit_on_error=False)

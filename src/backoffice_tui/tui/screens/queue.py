@@ -25,7 +25,7 @@ from backoffice_tui.services.queue import (
 from backoffice_tui.services.saved_views import WORK_ITEMS, queue_view_filters
 from backoffice_tui.services.users import list_users
 from backoffice_tui.services.work_item_detail import team_members
-from backoffice_tui.tui.screens.dialogs import AskText, PickOne
+from backoffice_tui.tui.screens.dialogs import AskText, Choices, PickOne, pick_after_loading
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import plain
@@ -193,11 +193,11 @@ class QueueScreen(Screen[None]):
             self.app.action_go_home()  # type: ignore[attr-defined]
 
     def action_pick_team(self) -> None:
-        teams = [
-            ("", "Every team"),
-            ("@mine", "My teams"),
-            *[(code, f"{code}  {name}") for code, name in list_teams(workspace_of(self).db)],
-        ]
+        db = workspace_of(self).db
+
+        def teams() -> Choices:
+            listed = [(code, f"{code}  {name}") for code, name in list_teams(db)]
+            return [("", "Every team"), ("@mine", "My teams"), *listed]
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -208,7 +208,7 @@ class QueueScreen(Screen[None]):
                 self._refilter(team=value or None, my_teams=False)
 
         current = "@mine" if self.queue_filter.my_teams else (self.queue_filter.team or "")
-        self.app.push_screen(PickOne("Show the work of", teams, current), chosen)
+        pick_after_loading(self, "Show the work of", teams, chosen, current)
 
     def action_pick_status(self) -> None:
         def chosen(value: str | None) -> None:
@@ -233,15 +233,18 @@ class QueueScreen(Screen[None]):
         self._refilter(assignee=ASSIGNEE_CYCLE[(position + 1) % len(ASSIGNEE_CYCLE)])
 
     def action_pick_assignee(self) -> None:
-        users = [(u.login, f"{u.login}  {u.name}") for u in list_users(workspace_of(self).db)]
-        choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned"), *users]
+        db = workspace_of(self).db
+
+        def choices() -> Choices:
+            users = [(u.login, f"{u.login}  {u.name}") for u in list_users(db)]
+            return [("", "Anyone"), ("me", "Me"), ("none", "Unassigned"), *users]
 
         def chosen(value: str | None) -> None:
             if value is not None:
                 self._refilter(assignee=value or None)
 
-        self.app.push_screen(
-            PickOne("Show the items of", choices, self.queue_filter.assignee or ""), chosen
+        pick_after_loading(
+            self, "Show the items of", choices, chosen, self.queue_filter.assignee or ""
         )
 
     def action_go_to_row(self) -> None:
@@ -296,9 +299,11 @@ class QueueScreen(Screen[None]):
                     severity="warning",
                 )
                 return
-            members = team_members(workspace_of(self).db, teams.pop())
-            self.app.push_screen(
-                PickOne("Assign to", [(login, f"{login}  {name}") for login, name in members]),
+            db, team = workspace_of(self).db, teams.pop()
+            pick_after_loading(
+                self,
+                f"Assign to (team {team})",
+                lambda: [(login, f"{login}  {name}") for login, name in team_members(db, team)],
                 lambda login: login and self._run("assign", rows, login),
             )
         else:

@@ -7,16 +7,17 @@ from textual.screen import Screen
 
 from backoffice_tui.services.directory import teams_of
 from backoffice_tui.services.saved_views import SavedViewRow, list_views, save_view
-from backoffice_tui.tui.screens.dialogs import AskText, PickOne
+from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
 from backoffice_tui.tui.workspace import workspace_of
 
 
 def ask_to_save_view(screen: Screen[Any], target: str, filters: dict[str, Any]) -> None:
     """Ask for a name and who to share with, then save the view."""
     workspace = workspace_of(screen)
-    shares = [("", "Only me")] + [
-        (code, f"Team {code}  {name}") for code, name in teams_of(workspace.db, workspace.actor)
-    ]
+
+    def shares() -> Choices:
+        teams = teams_of(workspace.db, workspace.actor)
+        return [("", "Only me")] + [(code, f"Team {code}  {name}") for code, name in teams]
 
     def save(name: str, team: str) -> None:
         save_view(workspace.context(), name, target, filters, team=team or None)
@@ -25,8 +26,10 @@ def ask_to_save_view(screen: Screen[Any], target: str, filters: dict[str, Any]) 
 
     def named(name: str | None) -> None:
         if name:
-            screen.app.push_screen(
-                PickOne(f"Share {name!r} with", shares),
+            pick_after_loading(
+                screen,
+                f"Share {name!r} with",
+                shares,
                 lambda team: (
                     team is not None
                     and screen.run_worker(
@@ -43,21 +46,26 @@ def pick_view(
 ) -> None:
     """Let the operator pick one of their views (own or shared with their teams)."""
     workspace = workspace_of(screen)
-    views = list_views(workspace.db, workspace.actor, target)
-    if not views:
-        screen.notify("No saved views yet: S saves the current filter", severity="warning")
-        return
-    by_id = {str(view.id): view for view in views}
-    labels = [
-        (
-            str(view.id),
-            f"{view.name}  ({view.target.replace('_', ' ')}; "
-            f"{'by ' + view.owner if view.owner != workspace.actor.login else 'mine'}"
-            f"{', team ' + view.team if view.team else ''})",
-        )
-        for view in views
-    ]
-    screen.app.push_screen(
-        PickOne("Open the saved view", labels),
-        lambda value: value is not None and chosen(by_id[value]),
+    views: dict[str, SavedViewRow] = {}
+
+    def labels() -> Choices:
+        for view in list_views(workspace.db, workspace.actor, target):
+            views[str(view.id)] = view
+        mine = workspace.actor.login
+        return [
+            (
+                key,
+                f"{view.name}  ({view.target.replace('_', ' ')}; "
+                f"{'mine' if view.owner == mine else 'by ' + view.owner}"
+                f"{', team ' + view.team if view.team else ''})",
+            )
+            for key, view in views.items()
+        ]
+
+    pick_after_loading(
+        screen,
+        "Open the saved view",
+        labels,
+        lambda value: value is not None and chosen(views[value]),
+        empty="No saved views yet: S saves the current filter of the queue or a timeline",
     )

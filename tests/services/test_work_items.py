@@ -15,9 +15,11 @@ from backoffice_tui.domain.errors import (
     PermissionDenied,
 )
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services import work_items
+from backoffice_tui.services import handoffs, work_items
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
+from backoffice_tui.services.handoffs_checklist import answer_item
+from backoffice_tui.services.handoffs_read import handoff_detail, handoff_of_work_item
 from backoffice_tui.services.queue import QueueFilter, QueueRow, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Event, WorkItem, WorkItemNote
@@ -85,7 +87,17 @@ def test_finishing_the_last_step_completes_the_line(demo_db: Database, as_user) 
     for item_id in steps:
         assert get_queue_row(demo_db, item_id).status == "ready"
         work_items.start(admin, item_id)
-        work_items.done(admin, item_id)
+        handoff_id = handoff_of_work_item(demo_db, item_id)
+        if handoff_id is None:
+            work_items.done(admin, item_id)
+            continue
+        with pytest.raises(InvalidTransition, match="accept the handoff"):
+            work_items.done(admin, item_id)
+        for entry in handoff_detail(demo_db, handoff_id).items:  # ends by being accepted
+            if entry.required:
+                answer_item(admin, entry.id, "yes" if entry.kind == "check" else "see the file")
+        handoffs.submit(admin, handoff_id)
+        handoffs.accept(admin, handoff_id)
     with demo_db.read() as session:
         kinds = session.scalars(
             select(Event.kind).where(Event.order_line_id == line_id).order_by(Event.id)

@@ -4,6 +4,7 @@ import pytest
 
 from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
+from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
@@ -21,7 +22,7 @@ async def test_number_keys_switch_screens(console: MakeApp) -> None:
             "2": QueueScreen,
             "3": ComingSoonScreen,
             "4": CustomerSearchScreen,
-            "5": ComingSoonScreen,
+            "5": HandoffsScreen,
             "6": ComingSoonScreen,
             "1": HomeScreen,
         }
@@ -118,3 +119,14 @@ async def test_ascii_setting_removes_ambiguous_width_glyphs(console: MakeApp) ->
         screen_text = app.export_screenshot()
         for glyph in "▔▁▊▎…─│╭╮":
             assert glyph not in screen_text, glyph
+
+
+async def test_a_failing_screen_worker_is_reported_in_one_line(console: MakeApp) -> None:
+    from backoffice_tui.tui.screens.item import WorkItemScreen
+
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(WorkItemScreen(987654))
+        await settle(pilot)
+        assert any(n.message == "no work item 987654" for n in app._notifications)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from backoffice_tui.domain.errors import Conflict
+from backoffice_tui.domain.errors import Conflict, InvalidInput
 from backoffice_tui.domain.roles import Role
 from backoffice_tui.domain.text import search_key
 from backoffice_tui.domain.working_days import add_working_days
@@ -21,6 +21,13 @@ from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services import work_items
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
+from backoffice_tui.services.handoffs import HandoffState
+from backoffice_tui.services.handoffs_demo import (
+    HandoffPlan,
+    default_plan,
+    read_plans,
+    replay_handoff,
+)
 from backoffice_tui.services.identity import os_login
 from backoffice_tui.services.orders import NewOrder, create_order
 from backoffice_tui.services.templates import load_template_in, read_toml
@@ -123,6 +130,15 @@ class _Clock:
     def __call__(self) -> datetime:
         return self.at
 
+    def move_to(self, moment: datetime) -> None:
+        """Go to ``moment``, but never later than a few minutes ago (or 08:00
+        on the pinned day)."""
+        if self.today is not None:
+            latest = _office_time(self.today, 8)
+        else:
+            latest = utc_now() - timedelta(minutes=5)
+        self.at = min(moment, latest)
+
 
 def _office_time(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour=hour), tzinfo=UTC)
@@ -146,23 +162,27 @@ def _replay_line(
     line: dict[str, Any],
     items: list[WorkItem],
     received: date,
+    plans: dict[tuple[str, str], HandoffPlan],
+    order_code: str,
 ) -> None:
     """Walk one line through its done steps, then set up its current one.
 
     Each step is claimed shortly after the previous one finished and done
-    after its SLA; nothing happens later than a few minutes ago.
+    after its SLA; a handoff step is finished by handing over and accepting
+    (see ``handoffs.toml``). Nothing happens later than a few minutes ago.
     """
-    latest = utc_now() - timedelta(minutes=5)
-    if clock.today is not None:
-        latest = _office_time(clock.today, 8)
+    at = clock.move_to
+    key = (order_code, str(line["service"]))
 
-    def at(moment: datetime) -> None:
-        clock.at = min(moment, latest)
+    def receiver(plan: HandoffPlan, index: int) -> Actor:
+        if plan.receiver:
+            return actors[plan.receiver]
+        return _pick_member(db, items[index + 1].team_id, actors, Role.LEAD)
 
     moment = _office_time(received, 1)
     skipped = set(line.get("skipped_steps", []))
     done_steps = min(line.get("done_steps", 0), len(items))
-    for item in items[:done_steps]:
+    for index, item in enumerate(items[:done_steps]):
         at(moment + timedelta(minutes=30))
         if item.step.key in skipped:
             lead = _pick_member(db, item.team_id, actors, Role.LEAD)
@@ -171,25 +191,42 @@ def _replay_line(
             )
             moment = clock.at
             continue
-        ctx = Context(db, _pick_member(db, item.team_id, actors, Role.OPERATOR), clock)
+        plan = (plans.pop(key, None) or default_plan(*key)) if item.step.handoff else None
+        if plan is not None and plan.sender:
+            operator = actors[plan.sender]
+        else:
+            operator = _pick_member(db, item.team_id, actors, Role.OPERATOR)
+        ctx = Context(db, operator, clock)
         work_items.claim(ctx, item.id)
         at(clock.at + timedelta(minutes=20))
         work_items.start(ctx, item.id)
         finish_day = add_working_days(clock.at.date(), max(item.step.sla_days - 1, 0))
-        at(max(_office_time(finish_day, 6), clock.at + timedelta(hours=2)))
-        work_items.done(ctx, item.id)
+        finish = max(_office_time(finish_day, 6), clock.at + timedelta(hours=2))
+        if plan is not None:
+            if plan.state != HandoffState.ACCEPTED:
+                raise InvalidInput(f"{plan.where}: the line is past its handoff step")
+            replay_handoff(db, clock, operator, receiver(plan, index), item.id, plan, finish)
+        else:
+            at(finish)
+            work_items.done(ctx, item.id)
         moment = clock.at
     if done_steps >= len(items):
         return
     current = items[done_steps]
     state = line.get("current", "ready")
-    if state == "ready" or not line.get("assignee"):
+    plan = plans.pop(key, None) if current.step.handoff else None
+    assignee = line.get("assignee") or (plan.sender if plan else None)
+    if (state == "ready" and plan is None) or not assignee:
         return
-    ctx = Context(db, actors[line["assignee"]], clock)
+    if plan is not None and plan.state == HandoffState.ACCEPTED:
+        raise InvalidInput(f"{plan.where}: orders.toml leaves the handoff step open")
+    ctx = Context(db, actors[assignee], clock)
     at(moment + timedelta(minutes=40))
     work_items.claim(ctx, current.id)
     at(clock.at + timedelta(minutes=15))
     work_items.start(ctx, current.id)
+    if plan is not None:
+        replay_handoff(db, clock, ctx.actor, receiver(plan, done_steps), current.id, plan)
     if state == "blocked":
         at(clock.at + timedelta(hours=2))
         work_items.block(ctx, current.id, line["blocked_reason"])
@@ -201,7 +238,11 @@ def load_orders(
     orders: list[dict[str, Any]],
     progress: Progress,
     today: date | None = None,
+    handoff_plans: dict[tuple[str, str], HandoffPlan] | None = None,
 ) -> None:
+    """Create the orders and replay their lines; ``handoff_plans`` say how far
+    the handoffs got (lines past a handoff step not named there are accepted)."""
+    plans = dict(handoff_plans or {})
     clock = _Clock(today)
     today = today or date.today()
     for spec in orders:
@@ -229,8 +270,11 @@ def load_orders(
                 for item in items:
                     _ = item.step.key  # loaded while the session is open
         for line, items in zip(spec["lines"], lines, strict=True):
-            _replay_line(db, clock, actors, line, items, received)
+            _replay_line(db, clock, actors, line, items, received, plans, spec["code"])
         progress(spec["code"])
+    if plans:
+        unused = ", ".join(f"{order} {service}" for order, service in plans)
+        raise InvalidInput(f"handoffs.toml: no open or finished handoff step for {unused}")
 
 
 def load_base(
@@ -270,7 +314,9 @@ def load_demo(
     load_customers(db, customers)  # type: ignore[arg-type]
     progress("customers")
     orders = read_toml(folder / "orders.toml")["orders"]
-    load_orders(db, actors, orders, progress, today)  # type: ignore[arg-type]
+    plans_file = folder / "handoffs.toml"
+    plans = read_plans(read_toml(plans_file)) if plans_file.exists() else {}
+    load_orders(db, actors, orders, progress, today, plans)  # type: ignore[arg-type]
     return DemoSummary(
         users=len(actors),
         customers=len(customers),  # type: ignore[arg-type]

@@ -208,7 +208,12 @@ def start(ctx: Context, item_id: int, expected_version: int | None = None) -> No
         if item.assignee_id is None:
             values["assignee_id"] = ctx.actor.user_id
         summary = f"{ctx.actor.label} started {_describe(item)}"
+        hands_off = item.step.handoff
         _change(session, ctx, item, "started", summary, at=now, **values)
+        if hands_off:
+            from backoffice_tui.services import handoffs  # builds on this module
+
+            handoffs.open_handoff_in(session, ctx, item, now)
 
 
 def _make_next_ready(session: Session, ctx: Context, item: WorkItem, now: datetime) -> None:
@@ -239,24 +244,38 @@ def _make_next_ready(session: Session, ctx: Context, item: WorkItem, now: dateti
     _change(session, ctx, following, "ready", summary, status=WorkStatus.READY.value)
 
 
+def finish_in(
+    session: Session, ctx: Context, item: WorkItem, summary: str, at: datetime | None = None
+) -> datetime:
+    """Finish ``item`` inside the caller's transaction; the next step of its
+    line becomes ready (or the line completes)."""
+    now = at or ctx.now()
+    _change(
+        session,
+        ctx,
+        item,
+        "done",
+        summary,
+        at=now,
+        status=WorkStatus.DONE.value,
+        finished_at=now,
+    )
+    _make_next_ready(session, ctx, item, now)
+    return now
+
+
 def done(ctx: Context, item_id: int, expected_version: int | None = None) -> None:
-    """Finish an item in progress; the next step of its line becomes ready."""
+    """Finish an item in progress; the next step of its line becomes ready.
+
+    A step that ends in a handoff is finished by accepting the handoff instead."""
     with ctx.db.write() as session:
         item = _open(session, item_id, expected_version, CAN_FINISH, "finish")
         _require_owner(session, ctx, item, "finish it")
-        summary = f"{ctx.actor.label} finished {_describe(item)}"
-        now = ctx.now()
-        _change(
-            session,
-            ctx,
-            item,
-            "done",
-            summary,
-            at=now,
-            status=WorkStatus.DONE.value,
-            finished_at=now,
-        )
-        _make_next_ready(session, ctx, item, now)
+        if item.step.handoff:
+            from backoffice_tui.services import handoffs  # builds on this module
+
+            handoffs.refuse_direct_finish_in(session, item)
+        finish_in(session, ctx, item, f"{ctx.actor.label} finished {_describe(item)}")
 
 
 def _reason(text: str | None, doing: str) -> str:

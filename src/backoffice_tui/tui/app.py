@@ -25,6 +25,7 @@ from backoffice_tui.services.saved_views import (
 from backoffice_tui.tui.commands import screen_commands
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
+from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen, OpenQueue
 from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
@@ -84,7 +85,7 @@ class BackofficeApp(App[None]):
         "queue": QueueScreen,
         "approvals": lambda: ComingSoonScreen("Approvals", "the approval inbox"),
         "customers": CustomerSearchScreen,
-        "handoffs": lambda: ComingSoonScreen("Handoffs", "handoff checklists"),
+        "handoffs": HandoffsScreen,
         "applications": lambda: ComingSoonScreen("Applications", "applications and their status"),
     }
 

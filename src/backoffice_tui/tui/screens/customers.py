@@ -15,12 +15,13 @@ from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 RESULTS = 50
 
 
-class CustomerSearchScreen(Screen[None]):
+class CustomerSearchScreen(ReportsWorkerFailures, Screen[None]):
     DEFAULT_CSS = """
     CustomerSearchScreen #query { margin: 1 1 0 1; }
     CustomerSearchScreen #found { height: 1; color: $text-muted; padding: 0 2; }

@@ -15,6 +15,7 @@ from backoffice_tui.services.work_item_detail import WorkItemDetail, work_item_d
 from backoffice_tui.tui.screens.dialogs import AskText
 from backoffice_tui.tui.text import fit, plain_lines
 from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 
@@ -52,7 +53,7 @@ def detail_lines(detail: WorkItemDetail) -> list[str]:
     return lines
 
 
-class WorkItemScreen(Screen[None]):
+class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
     DEFAULT_CSS = """
     WorkItemScreen VerticalScroll { padding: 0 1; }
     WorkItemScreen Static { width: 100%; }

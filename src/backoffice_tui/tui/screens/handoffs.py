@@ -1,0 +1,223 @@
+"""Handoffs: what other teams hand to mine (incoming) and what mine hands on."""
+
+from dataclasses import replace
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from backoffice_tui.services.directory import list_teams
+from backoffice_tui.services.handoffs import OPEN_STATES, HandoffState
+from backoffice_tui.services.handoffs_read import (
+    Direction,
+    HandoffFilter,
+    HandoffRow,
+    list_handoffs,
+)
+from backoffice_tui.tui.screens.dialogs import PickOne
+from backoffice_tui.tui.screens.handoff import HandoffScreen
+from backoffice_tui.tui.text import fit, plain
+from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
+from backoffice_tui.tui.workspace import workspace_of
+
+LIMIT = 200
+STATE_CHOICES = [
+    ("open", "Open (draft, submitted, returned)"),
+    *[(s.value, s.value.capitalize()) for s in HandoffState],
+    ("all", "Every state"),
+]
+
+
+def state_text(row: HandoffRow) -> str:
+    if row.state in ("draft", "returned") and row.open_required:
+        return f"{row.state} ({row.open_required} open)"
+    return row.state
+
+
+def _flexible(width: int) -> tuple[int, int]:
+    """Widths of the customer and service columns in a list ``width`` cells wide."""
+    rest = max(width - 56, 24)
+    customer = rest * 3 // 5
+    return customer, rest - customer - 2
+
+
+def row_text(row: HandoffRow, width: int = 80) -> str:
+    customer, service = _flexible(width)
+    return (
+        f"{row.id:<5}{fit(state_text(row), 14)}  {fit(f'{row.from_team}->{row.to_team}', 18)}  "
+        f"{fit(row.order_code, 13)}  {fit(f'{row.customer_code} {row.customer_name}', customer)}"
+        f"  {fit(row.service, service)}"
+    )
+
+
+def columns_text(width: int = 80) -> str:
+    customer, service = _flexible(width)
+    return (
+        f"{'#':<5}{fit('state', 14)}  {fit('from->to', 18)}  {fit('order', 13)}  "
+        f"{fit('customer', customer)}  {fit('service', service)}"
+    )
+
+
+class HandoffList(OptionList):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Open", id="handoffs.open"),
+        Binding("j", "cursor_down", "Down", id="handoffs.down", show=False),
+        Binding("k", "cursor_up", "Up", id="handoffs.up", show=False),
+    ]
+
+
+class HandoffsScreen(ReportsWorkerFailures, Screen[None]):
+    DEFAULT_CSS = """
+    HandoffsScreen #status { height: 1; background: $surface; color: $text-muted; padding: 0 1; }
+    HandoffsScreen #columns { height: 1; color: $text-muted; text-style: bold; }
+    HandoffsScreen HandoffList {
+        height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    HandoffsScreen HandoffList:focus { border: none; }
+    HandoffsScreen #empty { margin: 1 2; color: $text-muted; display: none; }
+    HandoffsScreen #empty.-shown { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "direction('incoming')", "Incoming", id="handoffs.incoming"),
+        Binding("o", "direction('outgoing')", "Outgoing", id="handoffs.outgoing"),
+        Binding("tab", "switch_direction", "Incoming/outgoing", id="handoffs.switch", show=False),
+        Binding("a", "direction('all')", "All teams", id="handoffs.all", show=False),
+        Binding("f", "pick_state", "State", id="handoffs.state"),
+        Binding("t", "pick_team", "Team", id="handoffs.team"),
+        Binding("ctrl+r", "reload", "Reload", id="handoffs.reload", show=False),
+        Binding("q,escape", "back", "Back", id="screen.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, handoff_filter: HandoffFilter, rows: list[HandoffRow]) -> None:
+            self.handoff_filter = handoff_filter
+            self.rows = rows
+            super().__init__()
+
+    def __init__(self, handoff_filter: HandoffFilter | None = None) -> None:
+        super().__init__()
+        self.handoff_filter = handoff_filter or HandoffFilter()
+        self.rows: list[HandoffRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("Handoffs")
+        yield Static(id="status")
+        yield Static(id="columns", markup=False)
+        yield HandoffList(id="handoffs")
+        yield Static(id="empty")
+        yield Footer(show_command_palette=False)
+
+    @property
+    def handoff_list(self) -> HandoffList:
+        return self.query_one(HandoffList)
+
+    def on_mount(self) -> None:
+        self.handoff_list.focus()
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self._load()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="handoffs", exit_on_error=False)
+    def _load(self) -> None:
+        workspace = workspace_of(self)
+        handoff_filter = self.handoff_filter
+        rows = list_handoffs(workspace.db, workspace.actor, handoff_filter, LIMIT)
+        self.post_message(self.Loaded(handoff_filter, rows))
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        if message.handoff_filter != self.handoff_filter:
+            return  # an older filter's answer
+        options = self.handoff_list
+        current = options.highlighted_option.id if options.highlighted_option else None
+        self.rows = message.rows
+        width = self._width()
+        self.query_one("#columns", Static).update(columns_text(width))
+        options.set_options(
+            Option(plain(row_text(row, width)), id=str(row.id)) for row in self.rows
+        )
+        ids = [str(row.id) for row in self.rows]
+        if ids:
+            options.highlighted = ids.index(current) if current in ids else 0
+        more = f" (first {LIMIT})" if len(self.rows) == LIMIT else ""
+        count = f"{len(self.rows)} handoff{'s' if len(self.rows) != 1 else ''}{more}"
+        self.query_one("#status", Static).update(
+            plain(f"{self.handoff_filter.describe()} | {count} | i/o, f state, t team")
+        )
+        empty = self.query_one("#empty", Static)
+        empty.update(plain(f"No handoffs {self.handoff_filter.describe()}."))
+        empty.set_class(not self.rows, "-shown")
+
+    def _width(self) -> int:
+        return max(self.size.width - 3, 40)  # the scrollbar and a margin
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self.post_message(self.Loaded(self.handoff_filter, self.rows))
+
+    @on(OptionList.OptionSelected)
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.push_screen(HandoffScreen(int(event.option.id)))
+
+    # --- filters --------------------------------------------------------------------
+
+    def _refilter(self, handoff_filter: HandoffFilter) -> None:
+        self.handoff_filter = handoff_filter
+        self._load()
+
+    def action_direction(self, direction: str) -> None:
+        self._refilter(replace(self.handoff_filter, direction=Direction(direction)))
+
+    def action_switch_direction(self) -> None:
+        incoming = self.handoff_filter.direction == Direction.INCOMING
+        self.action_direction("outgoing" if incoming else "incoming")
+
+    def action_pick_state(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if value == "open":
+                states: tuple[HandoffState, ...] = OPEN_STATES
+            elif value == "all":
+                states = ()
+            else:
+                states = (HandoffState(value),)
+            self._refilter(replace(self.handoff_filter, states=states))
+
+        states = self.handoff_filter.states
+        current = (
+            "all" if not states else "open" if set(states) == set(OPEN_STATES) else states[0].value
+        )
+        self.app.push_screen(PickOne("Show handoffs that are", STATE_CHOICES, current), chosen)
+
+    def action_pick_team(self) -> None:
+        teams = [
+            ("", "My teams"),
+            *[(code, f"{code}  {name}") for code, name in list_teams(workspace_of(self).db)],
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self._refilter(replace(self.handoff_filter, team=value or None))
+
+        self.app.push_screen(
+            PickOne("Handoffs of the team", teams, self.handoff_filter.team or ""), chosen
+        )
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        else:
+            self.app.action_go_home()  # type: ignore[attr-defined]

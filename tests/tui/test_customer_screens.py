@@ -146,3 +146,29 @@ async def test_x_exports_the_timeline_to_the_current_directory(
     ]
     assert len(lines) == 1 + len(expected)
     assert lines[1].startswith(f"{expected[0].id},")
+
+
+async def test_enter_on_a_handoff_event_opens_the_handoff(
+    console: MakeApp, demo_db: Database
+) -> None:
+    from backoffice_tui.services.timeline import TimelineFilter
+    from backoffice_tui.tui.screens.handoff import HandoffScreen
+
+    handoff_events = [
+        (code, e)
+        for code in ("C0001", "C0002", "C0006", "C0008", "C0010", "C0015")
+        for e in customer_timeline(
+            demo_db, code, newest_first=True, timeline_filter=TimelineFilter(kind="handoff")
+        )
+    ]
+    assert handoff_events, "the demo has handoffs on the timelines"
+    code, entry = handoff_events[0]
+    app = console()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen(code, TimelineFilter(kind="handoff")))
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffScreen)
+        assert app.screen.handoff_id == entry.entity_id

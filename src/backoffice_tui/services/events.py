@@ -79,17 +79,19 @@ def events_since(db: Database, since_id: int, limit: int = 1000) -> list[EventRe
         rows = session.scalars(
             select(Event).where(Event.id > since_id).order_by(Event.id).limit(limit)
         ).all()
-        return [
-            EventRecord(
-                id=e.id,
-                at=e.at,
-                actor=e.actor_name,
-                entity=e.entity,
-                entity_id=e.entity_id,
-                customer_id=e.customer_id,
-                kind=e.kind,
-                summary=e.summary,
-                payload=e.payload,
-            )
-            for e in rows
-        ]
+        return [event_record(e) for e in rows]
+
+
+def event_record(event: Event) -> EventRecord:
+    """The plain record of one event row (for reads outside a session)."""
+    return EventRecord(
+        id=event.id,
+        at=event.at,
+        actor=event.actor_name,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        customer_id=event.customer_id,
+        kind=event.kind,
+        summary=event.summary,
+        payload=event.payload,
+    )

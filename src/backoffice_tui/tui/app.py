@@ -1,20 +1,26 @@
 """The console application."""
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import ClassVar
 
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from backoffice_tui.config import Settings
 from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.services.connection import Database
 from backoffice_tui.services.context import Actor
+from backoffice_tui.services.events import EventRecord
 from backoffice_tui.services.queue import QueueFilter
 from backoffice_tui.services.saved_views import (
     WORK_ITEMS,
@@ -22,6 +28,8 @@ from backoffice_tui.services.saved_views import (
     queue_filter_of,
     timeline_filter_of,
 )
+from backoffice_tui.sync.feed import ChangeFeed
+from backoffice_tui.sync.listener import ChangeListener
 from backoffice_tui.tui.commands import screen_commands
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
@@ -32,7 +40,6 @@ from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.screens.views import pick_view
 from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
-from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -62,6 +69,9 @@ App.-ascii Toast { border-left: none; }
 App.-ascii OptionList { border: none; }
 """
 
+# Reconnecting after the database went away: wait 1, 2, 4 ... up to 15 s.
+FIRST_RETRY, MAX_RETRY = 1.0, 15.0
+
 
 class BackofficeApp(App[None]):
     TITLE = "backoffice"
@@ -89,6 +99,34 @@ class BackofficeApp(App[None]):
         "applications": lambda: ComingSoonScreen("Applications", "applications and their status"),
     }
 
+    # when the database became unreachable (None: online); every header follows it
+    offline_since: var[datetime | None] = var(None)
+
+    class ChangesArrived(Message):
+        """Events committed by anyone since the last read, sent to the screens
+        on show. ``by_others`` are the ids of work items someone else changed;
+        ``reconnected`` says the database just came back (reload everything)."""
+
+        def __init__(
+            self, events: list[EventRecord], me: str, *, reconnected: bool = False
+        ) -> None:
+            self.events = events
+            self.reconnected = reconnected
+            self.by_others = {
+                e.entity_id for e in events if e.entity == "work_item" and e.actor != me
+            }
+            self.events_by_others = {e.id for e in events if e.actor != me}
+            super().__init__()
+
+    class _Synced(Message):
+        def __init__(self, events: list[EventRecord] | None, error: str | None) -> None:
+            self.events = events
+            self.error = error
+            super().__init__()
+
+    class _SyncWanted(Message):
+        """The listener heard a commit (or reconnected): read the feed now."""
+
     def __init__(
         self,
         workspace: Workspace,
@@ -106,6 +144,13 @@ class BackofficeApp(App[None]):
         self._theme_folder = theme_folder
         self.ascii_borders = workspace.settings.ascii_borders
         self.animation_level = "none"
+        self.feed = ChangeFeed(workspace.db)
+        self.changes_seen = 0  # batches delivered: a screen shown again compares it
+        self._listener: ChangeListener | None = None
+        self._sync_timer: Timer | None = None
+        self._syncing = self._sync_again = False
+        self._retry_delay = 0.0
+        self._retry_at = 0.0
 
     # --- start-up -----------------------------------------------------------------
 
@@ -127,6 +172,7 @@ class BackofficeApp(App[None]):
         self.switch_mode(self.start_screen)
         if self.start_customer:
             self.push_screen(CustomerScreen(self.start_customer))
+        self._start_sync()
 
     def watch_theme(self, theme: str) -> None:
         self._apply_ascii(
@@ -214,9 +260,93 @@ class BackofficeApp(App[None]):
             )
 
     def _set_offline(self, offline: bool) -> None:
-        since = datetime.now(UTC).astimezone() if offline else None
-        for header in self.screen.query(AppHeader):
-            header.offline_since = since
+        """Every header (also of screens shown later) follows ``offline_since``."""
+        if not offline:
+            self.offline_since = None
+            self._retry_delay = self._retry_at = 0.0
+        elif self.offline_since is None:
+            self.offline_since = datetime.now(UTC).astimezone()
+
+    def refuse_while_offline(self) -> bool:
+        """True, after saying so, when the database is unreachable."""
+        if self.offline_since is None:
+            return False
+        self.notify(
+            f"offline since {self.offline_since:%H:%M}: the database is unreachable; "
+            "nothing was changed. Try again when the header says online.",
+            severity="warning",
+            markup=False,
+        )
+        return True
+
+    # --- live sync ----------------------------------------------------------------
+
+    def _start_sync(self) -> None:
+        """Follow the change feed: poll every ``sync.poll_interval`` seconds; on
+        PostgreSQL a LISTEN connection also wakes the feed at once."""
+        interval = self.workspace.settings.poll_interval
+        self._sync_timer = self.set_interval(interval, self._poll, name="sync")
+        self._poll()
+        if self.workspace.db.dialect == "postgresql":
+            self._listener = ChangeListener(
+                self.workspace.db, lambda: self.post_message(self._SyncWanted())
+            )
+            self._listener.start()
+
+    def on_unmount(self) -> None:
+        if self._listener is not None:
+            self._listener.stop(timeout=1.0)
+
+    def _poll(self) -> None:
+        if self._syncing:  # never two reads at once: read again when this one ends
+            self._sync_again = True
+            return
+        if self.offline_since is not None and time.monotonic() < self._retry_at:
+            return
+        self._syncing = True
+        self._read_feed()
+
+    @on(_SyncWanted)
+    def _sync_wanted(self) -> None:
+        self._retry_at = 0.0  # a commit heard, or the listener reconnected: try now
+        self._poll()
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _read_feed(self) -> None:
+        try:
+            events = self.feed.read()
+        except DatabaseUnavailable as error:
+            self.post_message(self._Synced(None, str(error)))
+        else:
+            self.post_message(self._Synced(events, None))
+
+    @on(_Synced)
+    def _synced(self, message: _Synced) -> None:
+        self._syncing = False
+        if message.events is None:
+            if self.offline_since is None:
+                log.warning("database unreachable: %s", message.error)
+            self._set_offline(True)
+            self._schedule_retry()
+            return
+        reconnected = self.offline_since is not None
+        if reconnected:
+            self._set_offline(False)
+            self.notify("back online", markup=False)
+        if message.events or reconnected:
+            self.changes_seen += 1
+            me = self.workspace.actor.real_login or self.workspace.actor.login
+            for screen in self.screen_stack:
+                screen.post_message(
+                    self.ChangesArrived(message.events, me, reconnected=reconnected)
+                )
+        if self._sync_again:
+            self._sync_again = False
+            self._poll()
+
+    def _schedule_retry(self) -> None:
+        self._retry_delay = min(max(self._retry_delay * 2, FIRST_RETRY), MAX_RETRY)
+        self._retry_at = time.monotonic() + self._retry_delay
 
 
 def create_app(

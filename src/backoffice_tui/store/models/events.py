@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, FetchedValue, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice_tui.store.base import Base, BigId, utc_now
@@ -27,6 +27,10 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(48))
     summary: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # PostgreSQL: the writing transaction (pg_current_xact_id), filled by the
+    # server, so the change feed can tell committed writers from running ones.
+    # SQLite: empty (writes are serialized; the id is commit order).
+    tx_id: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
 
     __table_args__ = (
         Index("ix_events_customer_time", "customer_id", "at", "id"),

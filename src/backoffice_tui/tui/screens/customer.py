@@ -4,7 +4,7 @@ every event about them from all teams."""
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,6 +28,7 @@ from backoffice_tui.services.timeline import (
     timeline_window,
 )
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
+from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import fit, plain
@@ -35,7 +36,11 @@ from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
 from backoffice_tui.tui.widgets.timeline_table import TimelineTable
+from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
+
+if TYPE_CHECKING:
+    from backoffice_tui.tui.app import BackofficeApp
 
 # One cell per step: ASCII only, so it lines up on every terminal.
 STEP_MARKS = {
@@ -76,7 +81,7 @@ def line_prompt(line: LineProgress, today: date) -> Content:
     )
 
 
-class CustomerScreen(Screen[None]):
+class CustomerScreen(ReportsWorkerFailures, Screen[None]):
     DEFAULT_CSS = """
     CustomerScreen #facts { padding: 0 1; height: auto; }
     CustomerScreen Label { padding: 0 1; color: $text-muted; text-style: bold; }
@@ -138,6 +143,15 @@ class CustomerScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.detail is not None:
             self.action_reload()
+
+    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+        """Reload when an event is about this customer (or we were offline)."""
+        if not self.is_mounted or self.detail is None:
+            return
+        mine = [e for e in message.events if e.customer_id == self.detail.customer.id]
+        if mine or message.reconnected:
+            self.action_reload()
+            self.table.flash({e.id for e in mine if e.id in message.events_by_others})
 
     def action_reload(self) -> None:
         self._load_detail()
@@ -211,6 +225,8 @@ class CustomerScreen(Screen[None]):
         entry: TimelineEntry = event.row
         if entry.entity == "work_item":
             self.app.push_screen(WorkItemScreen(entry.entity_id))
+        elif entry.entity == "handoff":
+            self.app.push_screen(HandoffScreen(entry.entity_id))
         else:
             self.notify(f"{entry.entity} {entry.entity_id}: {entry.summary}", markup=False)
 

@@ -15,6 +15,7 @@ from backoffice_tui.services.home import HomeCounts, home_counts
 from backoffice_tui.services.queue import QueueFilter, QueueSort
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 
@@ -27,7 +28,7 @@ class OpenQueue:
     sort: QueueSort = QueueSort.DUE
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(ReportsWorkerFailures, Screen[None]):
     DEFAULT_CSS = """
     HomeScreen { layout: vertical; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; color: $text-muted; }
@@ -73,6 +74,11 @@ class HomeScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self._count()
+
+    def on_backoffice_app_changes_arrived(self) -> None:
+        """Anything changed anywhere: count again (the lists keep their cursor)."""
+        if self.is_mounted and self.counts is not None:
+            self._count()
 
     @work(thread=True, exclusive=True, group="home", exit_on_error=False)
     def _count(self) -> None:

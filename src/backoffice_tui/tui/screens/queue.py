@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -33,6 +33,7 @@ from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
+from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 STATUS_CHOICES = [
@@ -42,6 +43,9 @@ STATUS_CHOICES = [
 ]
 ASSIGNEE_CYCLE = (None, "me", "none")
 
+if TYPE_CHECKING:
+    from backoffice_tui.tui.app import BackofficeApp
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -49,7 +53,7 @@ class Outcome:
     error: str | None
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(ReportsWorkerFailures, Screen[None]):
     DEFAULT_CSS = """
     QueueScreen #status { height: 1; background: $surface; color: $text-muted; padding: 0 1; }
     """
@@ -90,6 +94,7 @@ class QueueScreen(Screen[None]):
         self.title_text = title
         self.sort = QueueSort.DUE
         self._status = ""
+        self._changes_seen = 0
 
     def compose(self) -> ComposeResult:
         yield AppHeader("Work queue")
@@ -104,8 +109,25 @@ class QueueScreen(Screen[None]):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
+        self._changes_seen = getattr(self.app, "changes_seen", 0)
         self._load()
         self.table.focus()
+
+    # --- live changes -------------------------------------------------------------
+
+    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+        """Someone (maybe us) changed the database: read the visible window
+        again, cursor on the same item, and light up what others changed."""
+        self._changes_seen = getattr(self.app, "changes_seen", 0)
+        if not self.is_mounted:
+            return
+        self._load(keep_cursor=True)
+        self.table.flash(message.by_others)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self._changes_seen != getattr(self.app, "changes_seen", 0):
+            self._changes_seen = getattr(self.app, "changes_seen", 0)
+            self._load(keep_cursor=True)
 
     def show_filter(
         self, queue_filter: QueueFilter, title: str = "", sort: QueueSort = QueueSort.DUE
@@ -280,7 +302,12 @@ class QueueScreen(Screen[None]):
 
     # --- actions ------------------------------------------------------------------
 
+    def _offline(self) -> bool:
+        return bool(getattr(self.app, "refuse_while_offline", lambda: False)())
+
     def action_act(self, verb: str) -> None:
+        if self._offline():
+            return
         rows = self.table.tagged_or_current()
         if not rows:
             self.notify("No work item here", severity="warning")
@@ -311,7 +338,7 @@ class QueueScreen(Screen[None]):
 
     def action_note(self) -> None:
         row = self.table.current_row
-        if row is None:
+        if row is None or self._offline():
             return
         self.app.push_screen(
             AskText(f"Note on {row.order_code} / {row.step}"),

@@ -28,6 +28,11 @@ class AppHeader(Widget):
         self.database = workspace.db.short_description
         self.operator = workspace.operator_label
         self.refresh()
+        if hasattr(self.app, "offline_since"):  # also for screens shown after going offline
+            self.watch(self.app, "offline_since", self._follow_app, init=True)
+
+    def _follow_app(self, since: datetime | None) -> None:
+        self.offline_since = since
 
     def render(self) -> Content:
         state = (

@@ -24,12 +24,15 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from backoffice_tui.tui.text import fit
+from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 
 WINDOW = 100
 MAX_WINDOWS = 12
+FLASH_SECONDS = 1.5
 
 RowT = TypeVar("RowT")
 
@@ -65,7 +68,7 @@ def layout_columns(columns: tuple[Column, ...], width: int) -> list[tuple[Column
     return widths
 
 
-class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
+class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=True):
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -83,6 +86,7 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         "virtual-table--pending",
         "virtual-table--alert",
         "virtual-table--quiet",
+        "virtual-table--changed",
     }
 
     DEFAULT_CSS = """
@@ -99,6 +103,7 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         & > .virtual-table--pending { color: $text-disabled; }
         & > .virtual-table--alert { color: $error; text-style: bold; }
         & > .virtual-table--quiet { color: $text-muted; }
+        & > .virtual-table--changed { background: $warning 30%; }
     }
     """
 
@@ -141,6 +146,10 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         self._generation = 0
         self.tagged: set[int] = set()
         self._pending_cursor_id: int | None = None
+        # rows of the previous read, shown while a reload reads them again
+        self._stale: dict[int, RowT] = {}
+        self._flashing: set[int] = set()
+        self._flash_timer: Timer | None = None
 
     @property
     def ellipsis(self) -> str:
@@ -170,6 +179,9 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         """Show a new query: forget the cache, read the first window and the count."""
         self._fetch, self._count = fetch, count
         self._generation += 1
+        # A reload keeps showing the old rows until the new ones arrive: no
+        # "loading" flicker, and the cursor stays on a row meanwhile.
+        self._stale = {**self._stale, **self._rows} if keep_cursor_on is not None else {}
         self._rows.clear()
         self._windows.clear()
         self._requested.clear()
@@ -236,12 +248,15 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
             return  # an answer to a query no longer shown
         if message.total is not None:
             self.total = message.total
+            self._stale = {i: row for i, row in self._stale.items() if i < message.total}
         if message.rows is not None:
             self._requested.discard(message.start)
             self._windows[message.start] = None
             self._windows.move_to_end(message.start)
             for offset, row in enumerate(message.rows):
                 self._rows[message.start + offset] = row
+            for index in range(message.start, message.start + WINDOW):
+                self._stale.pop(index, None)
             if len(message.rows) < WINDOW and self.total is None:
                 self.total = message.start + len(message.rows)
             self._evict()
@@ -271,11 +286,13 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
 
     @property
     def current_row(self) -> RowT | None:
-        return self._rows.get(self.cursor)
+        row = self._rows.get(self.cursor)
+        return self._stale.get(self.cursor) if row is None else row
 
     def tagged_or_current(self) -> list[RowT]:
         if self.tagged:
-            return [row for row in self._rows.values() if self.row_id(row) in self.tagged]
+            rows = {**self._stale, **self._rows}.values()
+            return [row for row in rows if self.row_id(row) in self.tagged]
         row = self.current_row
         return [row] if row is not None else []
 
@@ -354,6 +371,9 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         row = self._rows.get(index)
         if row is None:
             self._request_window(index)
+            stale = self._stale.get(index)
+            if stale is not None:
+                return self._render_row(stale, index == self.cursor, width)
             style = self.get_component_rich_style("virtual-table--pending")
             text = "  …loading" if y == 0 else ""
             return Strip([Segment(fit(text, width), style)])
@@ -363,6 +383,8 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         base = self.rich_style
         if is_cursor:
             base += self.get_component_rich_style("virtual-table--cursor")
+        elif self._flashing and self.row_id(row) in self._flashing:
+            base += self.get_component_rich_style("virtual-table--changed")
         tagged = self.row_id(row) in self.tagged
         mark_style = base + self.get_component_rich_style("virtual-table--tagged")
         segments = [Segment("*", mark_style) if tagged else Segment(" ", base)]
@@ -373,6 +395,29 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
             text = self.cell_text(row, column.key, column_width)
             segments.append(Segment(fit(text, column_width, self.ellipsis), style))
         return Strip(segments).adjust_cell_length(width, base).simplify()
+
+    # --- changes by others -------------------------------------------------------
+
+    def flash(self, ids: set[int] | frozenset[int], seconds: float = FLASH_SECONDS) -> None:
+        """Highlight the rows of these items for a moment (changed by someone
+        else); one timer clears them, nothing is drawn in between."""
+        if not ids:
+            return
+        self._flashing |= set(ids)
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
+        self._flash_timer = self.set_timer(seconds, self._end_flash, name="flash")
+        self.refresh()
+
+    @property
+    def flashing(self) -> frozenset[int]:
+        return frozenset(self._flashing)
+
+    def _end_flash(self) -> None:
+        self._flash_timer = None
+        if self._flashing:
+            self._flashing.clear()
+            self.refresh()
 
     def on_resize(self) -> None:
         self._update_virtual_size()

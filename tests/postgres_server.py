@@ -56,7 +56,7 @@ class PostgresServer:
         data = self.root / "data"
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=500"
         )
         self._run(
             "pg_ctl", "start", "-w", "-D", str(data), "-o", options, "-l", str(self.root / "log")

@@ -130,3 +130,16 @@ async def test_a_failing_screen_worker_is_reported_in_one_line(console: MakeApp)
         app.push_screen(WorkItemScreen(987654))
         await settle(pilot)
         assert any(n.message == "no work item 987654" for n in app._notifications)
+
+
+async def test_ctrl_o_opens_the_import_screen(console: MakeApp) -> None:
+    from backoffice_tui.tui.screens.import_file import ImportScreen
+
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportScreen)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Import a file" in titles

@@ -15,7 +15,7 @@ from backoffice_tui.services.queue import get_queue_row
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne
-from backoffice_tui.tui.screens.handoff import DocumentHistory, EditAnswer, HandoffScreen
+from backoffice_tui.tui.screens.handoff import DocumentHistory, HandoffScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from tests.conftest import resolve_actor_for
 from tests.services.test_handoffs import find_handoff, item, next_step
@@ -151,7 +151,7 @@ async def test_draft_submit_refused_then_allowed_return_resubmit_accept(
         await move_to(pilot, screen, f"item:{item(detail, 'escalation-contacts').id}")
         await pilot.press("e")
         await settle(pilot)
-        assert isinstance(app.screen, EditAnswer)
+        assert isinstance(app.screen, AskText)
         await type_text(pilot, "SOC desk 03-5555-0100")
         await pilot.press("enter")
         await settle(pilot)
@@ -244,7 +244,7 @@ async def test_editing_an_answer_someone_just_changed(console: MakeApp, demo_db:
         )
         await pilot.press("e")
         await settle(pilot)
-        assert isinstance(app.screen, EditAnswer)
+        assert isinstance(app.screen, AskText)
         assert app.screen.query_one(Input).value == ""  # what ryan saw
         await type_text(pilot, "Desk B")
         await pilot.press("enter")
@@ -257,9 +257,9 @@ async def test_editing_an_answer_someone_just_changed(console: MakeApp, demo_db:
         options = screen.query_one(OptionList)
         shown = str(options.get_option(f"item:{contacts.id}").prompt)
         assert "Security team <b>[bold]24x7[/bold]</b>"[:20] in shown  # as typed, not markup
-        await pilot.press("e")
+        await pilot.press("e")  # the refused text is offered again, as a draft
         await settle(pilot)
-        assert app.screen.query_one(Input).value == "Security team <b>[bold]24x7[/bold]</b>"
+        assert app.screen.query_one(Input).value == "Desk B"
     assert item(handoff_detail(demo_db, row.id), "escalation-contacts").by == "yamamoto"
 
 

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.io.merged_cells import MergeFiller, scan_merged_ranges
+from backoffice_tui.io.merged_cells import MergedRange, MergeFiller, scan_merged_ranges
 
 Row = tuple[int, Sequence[object]]
 _SAMPLE = 1 << 20
@@ -63,7 +63,9 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise InvalidInput(f"cannot tell the encoding of the file; choose it with --encoding ({ENCODINGS_HINT})")
+    raise InvalidInput(
+        f"cannot tell the encoding of the file; choose it with --encoding ({ENCODINGS_HINT})"
+    )
 
 
 class CsvFile:
@@ -139,6 +141,7 @@ class XlsxFile:
         # the stored dimension may be wrong; read every row there is
         worksheet.reset_dimensions()
         self._position = 0
+        self._merges: list[MergedRange] | None = None
 
     @property
     def position(self) -> int:
@@ -149,11 +152,13 @@ class XlsxFile:
         return self._size
 
     def _merged(self) -> MergeFiller:
-        opener = getattr(self._sheet, "_get_source", None)
-        if opener is None:
-            return MergeFiller([])
-        with opener() as source:
-            return MergeFiller(scan_merged_ranges(source))
+        if self._merges is None:
+            opener = getattr(self._sheet, "_get_source", None)
+            self._merges = []
+            if opener is not None:
+                with opener() as source:
+                    self._merges = scan_merged_ranges(source)
+        return MergeFiller(self._merges)
 
     def rows(self) -> Iterator[Row]:
         filler = self._merged()

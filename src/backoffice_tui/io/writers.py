@@ -9,6 +9,7 @@
 - JSON is an array of objects, written as the rows come.
 """
 
+import contextlib
 import csv
 import json
 from collections.abc import Iterable, Sequence
@@ -89,29 +90,48 @@ def _xlsx_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group()[0]) % 0x20), text)
 
 
+def _xlsx_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
+    cells: list[Any] = []
+    for value in row:
+        if isinstance(value, datetime):
+            value = value.astimezone().replace(tzinfo=None)
+        elif isinstance(value, dict | list):
+            value = json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str):
+            value = _xlsx_text(value)
+            if value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+        cells.append(value)
+    return cells
+
+
+def _discard(sheet: Any) -> None:
+    """After a failure, stop openpyxl's row writer and remove its temporary file."""
+    rows, writer = getattr(sheet, "_rows", None), getattr(sheet, "_writer", None)
+    with contextlib.suppress(Exception):
+        if rows is not None:
+            rows.close()
+        if writer is not None:
+            writer.close()
+            writer.cleanup()
+
+
 def write_xlsx(
     path: Path, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     book = Workbook(write_only=True)
     sheet = book.create_sheet((title.translate(_SHEET_TITLE_BAD).strip() or "export")[:31])
-    sheet.append(list(columns))
     count = 0
-    for row in rows:
-        cells: list[Any] = []
-        for value in row:
-            if isinstance(value, datetime):
-                value = value.astimezone().replace(tzinfo=None)
-            elif isinstance(value, dict | list):
-                value = json.dumps(value, ensure_ascii=False)
-            if isinstance(value, str):
-                value = _xlsx_text(value)
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                value = cell
-            cells.append(value)
-        sheet.append(cells)
-        count += 1
+    try:
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append(_xlsx_cells(sheet, row))
+            count += 1
+    except BaseException:
+        _discard(sheet)
+        raise
     book.save(path)
     return count
 

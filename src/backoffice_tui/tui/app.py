@@ -36,6 +36,7 @@ from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen, OpenQueue
+from backoffice_tui.tui.screens.import_file import ImportScreen
 from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.screens.views import pick_view
@@ -88,6 +89,7 @@ class BackofficeApp(App[None]):
         ),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.commands"),
+        Binding("ctrl+o", "import_file", "Import a file", id="app.import", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
     MODES: ClassVar = {
@@ -214,6 +216,10 @@ class BackofficeApp(App[None]):
             self.switch_mode("customers")
             self.push_screen(CustomerScreen(customer, timeline_filter))
 
+    def action_import_file(self) -> None:
+        if not isinstance(self.screen, ImportScreen):
+            self.push_screen(ImportScreen())
+
     def action_saved_views(self) -> None:
         pick_view(self.screen, None, self.open_view)
 
@@ -239,6 +245,9 @@ class BackofficeApp(App[None]):
                     lambda name=name: setattr(self, "theme", name),
                 )
         yield SystemCommand("Saved views", "Reopen a saved view", self.action_saved_views)
+        yield SystemCommand(
+            "Import a file", "Check and import a CSV or XLSX file (ctrl+o)", self.action_import_file
+        )
         yield from screen_commands(screen)
         yield SystemCommand("Quit", "Quit the console (ctrl+q)", self.exit)
 

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, cast
 
-from backoffice_tui.config import Settings
+from backoffice_tui.config import Settings, state_dir
 from backoffice_tui.services.connection import Database
 from backoffice_tui.services.context import Actor, Context
+from backoffice_tui.tui.drafts import Drafts
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -19,6 +20,7 @@ class Workspace:
     actor: Actor
     settings: Settings
     today: Callable[[], date] = field(default=date.today)
+    drafts: Drafts = field(default_factory=lambda: Drafts(state_dir()))
 
     def context(self) -> Context:
         return Context(self.db, self.actor)

@@ -9,8 +9,9 @@ from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.io.timeline_export import COLUMNS, export_timeline, timeline_rows
+from backoffice_tui.io.timeline_export import export_timeline
 from backoffice_tui.io.writers import ExportFormat, write_stream
+from backoffice_tui.services import exports
 from backoffice_tui.services.customers import customer_detail, list_customers
 from backoffice_tui.services.timeline import (
     customer_timeline,
@@ -133,8 +134,8 @@ def _export(
         )
     db = state.database()
     if output is None or str(output) == "-":
-        rows = timeline_rows(db, code, newest_first=newest_first)
-        write_stream(sys.stdout, chosen, COLUMNS, rows)
+        table = exports.export_timeline(db, code, newest_first=newest_first)
+        write_stream(sys.stdout, chosen, table.columns, table.rows)
         return
     count = export_timeline(db, code, output, chosen, newest_first=newest_first, force=force)
     say(f"wrote {count} events of {code} to {output}")

@@ -12,8 +12,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from backoffice_tui.tui.drafts import Drafts
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.workspace import workspace_of
 
 DIALOG_CSS = """
 {name} {{
@@ -29,22 +31,55 @@ DIALOG_CSS = """
 
 
 class AskText(ModalScreen[str | None]):
-    """Ask for one line of text (a reason, a note); escape cancels."""
+    """Ask for one line of text (a reason, a note); escape cancels.
+
+    With a ``draft_key`` the text is kept as a draft while it is typed and
+    offered again next time, until the caller discards it after a save.
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AskText")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, placeholder: str = "", *, required: bool = True) -> None:
+    def __init__(
+        self,
+        title: str,
+        placeholder: str = "",
+        *,
+        required: bool = True,
+        value: str = "",
+        draft_key: str | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.required = required
+        self.value = value
+        self.draft_key = draft_key
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(plain(self.title_text))
             yield QuietInput(placeholder=self.placeholder, id="answer")
-            yield Label("enter: save   escape: cancel", classes="hint")
+            yield Label("enter: save   escape: cancel", classes="hint", id="hint")
+
+    def on_mount(self) -> None:
+        value = self.value
+        if self.draft_key and (draft := self._drafts().get(self.draft_key)) is not None:
+            value = draft
+            self.query_one("#hint", Label).update(
+                "your unsaved text is back   enter: save   escape: cancel"
+            )
+        field = self.query_one(Input)
+        field.value = value
+        field.cursor_position = len(value)
+
+    def _drafts(self) -> Drafts:
+        return workspace_of(self).drafts
+
+    @on(Input.Changed)
+    def _keep_draft(self, event: Input.Changed) -> None:
+        if self.draft_key:
+            self._drafts().put(self.draft_key, event.value)
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
@@ -55,6 +90,8 @@ class AskText(ModalScreen[str | None]):
         self.dismiss(value)
 
     def action_cancel(self) -> None:
+        if self.draft_key:
+            self._drafts().discard(self.draft_key)
         self.dismiss(None)
 
 

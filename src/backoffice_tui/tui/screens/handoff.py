@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from backoffice_tui.services import handoff_documents, handoffs, handoffs_checklist
@@ -110,19 +110,6 @@ class HandoffList(OptionList):
         Binding("j", "cursor_down", "Down", id="handoff.down", show=False),
         Binding("k", "cursor_up", "Up", id="handoff.up", show=False),
     ]
-
-
-class EditAnswer(AskText):
-    """AskText with the current answer filled in; an empty answer clears it."""
-
-    def __init__(self, title: str, value: str) -> None:
-        super().__init__(title, "empty clears the answer", required=False)
-        self.value = value
-
-    def on_mount(self) -> None:
-        field = self.query_one(Input)
-        field.value = self.value
-        field.cursor_position = len(self.value)
 
 
 class DocumentHistory(ModalScreen[str | None]):
@@ -301,17 +288,26 @@ class HandoffScreen(ReportsWorkerFailures, Screen[None]):
         if item.kind == "check":
             self.notify(f"'{item.label}' is ticked with x", markup=False)
             return
-        ctx = workspace_of(self).context()
+        workspace = workspace_of(self)
+        ctx, draft_key = workspace.context(), f"handoff-answer:{item.id}"
 
         def save(value: str | None) -> None:
             if value is not None:
                 self._act(
                     lambda: handoffs_checklist.answer_item(ctx, item.id, value, item.version),
                     f"saved {item.label}",
+                    after=lambda: workspace.drafts.discard(draft_key),
                 )
 
         title = f"{item.label} ({item.kind}{', required' if item.required else ''})"
-        self.app.push_screen(EditAnswer(title, item.answer or ""), save)
+        dialog = AskText(
+            title,
+            "empty clears the answer",
+            required=False,
+            value=item.answer or "",
+            draft_key=draft_key,
+        )
+        self.app.push_screen(dialog, save)
 
     # --- documents ---------------------------------------------------------------------
 
@@ -420,11 +416,16 @@ class HandoffScreen(ReportsWorkerFailures, Screen[None]):
         )
 
     @work(thread=True, group="handoff-actions", exit_on_error=False)
-    def _act(self, action: Callable[[], object], done: str) -> None:
+    def _act(
+        self, action: Callable[[], object], done: str, after: Callable[[], object] | None = None
+    ) -> None:
         """Run one change; a refusal reaches the app's error handler, and the
-        handoff is read again either way so the screen shows what is current."""
+        handoff is read again either way so the screen shows what is current.
+        ``after`` runs only when the change was committed."""
         try:
             action()
+            if after is not None:
+                after()
             self.app.call_from_thread(self.notify, done, markup=False)
         finally:
             self.post_message(self.Changed())

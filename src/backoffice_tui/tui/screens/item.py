@@ -53,6 +53,11 @@ def detail_lines(detail: WorkItemDetail) -> list[str]:
     return lines
 
 
+def note_draft(item_id: int) -> str:
+    """The draft key of a note being written on a work item."""
+    return f"note:{item_id}"
+
+
 class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
     DEFAULT_CSS = """
     WorkItemScreen VerticalScroll { padding: 0 1; }
@@ -94,7 +99,8 @@ class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
         self.query_one("#detail", Static).update(plain_lines(detail_lines(message.detail)))
 
     def action_note(self) -> None:
-        self.app.push_screen(AskText(f"Note on work item {self.item_id}"), self._add_note)
+        dialog = AskText(f"Note on work item {self.item_id}", draft_key=note_draft(self.item_id))
+        self.app.push_screen(dialog, self._add_note)
 
     def _add_note(self, text: str | None) -> None:
         if text:
@@ -102,6 +108,8 @@ class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, group="item", exit_on_error=False)
     def _save_note(self, text: str) -> None:
-        work_items.add_note(workspace_of(self).context(), self.item_id, text)
+        workspace = workspace_of(self)
+        work_items.add_note(workspace.context(), self.item_id, text)
+        workspace.drafts.discard(note_draft(self.item_id))
         self.app.call_from_thread(self.notify, "Note added")
         self._load()

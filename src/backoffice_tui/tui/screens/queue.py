@@ -26,7 +26,7 @@ from backoffice_tui.services.saved_views import WORK_ITEMS, queue_view_filters
 from backoffice_tui.services.users import list_users
 from backoffice_tui.services.work_item_detail import team_members
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, PickOne, pick_after_loading
-from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.item import WorkItemScreen, note_draft
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
@@ -341,7 +341,7 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
         if row is None or self._offline():
             return
         self.app.push_screen(
-            AskText(f"Note on {row.order_code} / {row.step}"),
+            AskText(f"Note on {row.order_code} / {row.step}", draft_key=note_draft(row.id)),
             lambda text: text and self._run("note", [row], text),
         )
 
@@ -357,7 +357,10 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
             "block": lambda r: work_items.block(ctx, r.id, argument or "", r.version),
             "skip": lambda r: work_items.skip(ctx, r.id, argument or "", r.version),
             "assign": lambda r: work_items.assign(ctx, r.id, argument or "", r.version),
-            "note": lambda r: work_items.add_note(ctx, r.id, argument or ""),
+            "note": lambda r: (
+                work_items.add_note(ctx, r.id, argument or ""),
+                workspace_of(self).drafts.discard(note_draft(r.id)),
+            ),
         }
         outcomes = []
         for row in rows:

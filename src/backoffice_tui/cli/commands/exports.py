@@ -1,0 +1,157 @@
+"""``backoffice export``: any view as CSV, XLSX or JSON."""
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from backoffice_tui.cli.commands._options import json_option
+from backoffice_tui.cli.output import print_json, say
+from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus, parse_status
+from backoffice_tui.io.writers import ExportFormat, write_file, write_stream
+from backoffice_tui.services.exports import (
+    ExportTable,
+    export_customers,
+    export_events,
+    export_queue,
+    export_view,
+)
+from backoffice_tui.services.queue import QueueFilter
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _output_options(function: F) -> F:
+    for option in reversed(
+        (
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice([f.value for f in ExportFormat]),
+                help="csv, xlsx or json (default: from the file name, else csv).",
+            ),
+            click.option(
+                "--output",
+                "-o",
+                default="-",
+                show_default=True,
+                help="The file to write; - for standard output (csv and json).",
+            ),
+            click.option("--force", is_flag=True, help="Replace the output file if it exists."),
+            json_option,
+        )
+    ):
+        function = option(function)
+    return function
+
+
+def _write(table: ExportTable, fmt: str | None, output: str, force: bool, as_json: bool) -> None:
+    if output == "-":
+        chosen = ExportFormat(fmt or "csv")
+        if chosen == ExportFormat.XLSX:
+            raise click.UsageError("XLSX cannot go to standard output; give --output FILE.xlsx")
+        write_stream(sys.stdout, chosen, table.columns, table.rows)
+        return
+    path = Path(output)
+    chosen = ExportFormat(fmt) if fmt else (ExportFormat.from_path(path) or ExportFormat.CSV)
+    count = write_file(path, chosen, table.title, table.columns, table.rows, force=force)
+    if as_json:
+        print_json({"output": str(path), "format": chosen.value, "rows": count})
+    else:
+        say(f"exported {count} rows to {path} ({chosen.value})")
+
+
+@click.group()
+def export() -> None:
+    """Write the queue, customers, events or a saved view as CSV, XLSX or JSON."""
+
+
+@export.command("queue")
+@click.option("--team", help="Only this team's items.")
+@click.option("--assignee", help="A login, 'me', or 'none' for unassigned items.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    help="Only these statuses (repeatable; 'all' for every one); default: every open status.",
+)
+@click.option("--customer", help="Only this customer's items (customer code).")
+@click.option("--overdue", is_flag=True, help="Only open items past their due date.")
+@click.option("--text", help="Customer code, name or reading, order code or step.")
+@_output_options
+@pass_state
+def queue_command(
+    state: CliState,
+    team: str | None,
+    assignee: str | None,
+    statuses: tuple[str, ...],
+    customer: str | None,
+    overdue: bool,
+    text: str | None,
+    fmt: str | None,
+    output: str,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Work items as the queue lists them, with the id and version an import reads back."""
+    if "all" in statuses:
+        chosen = tuple(WorkStatus)
+    else:
+        chosen = tuple(parse_status(s) for s in statuses) or tuple(OPEN_STATUSES)
+    queue_filter = QueueFilter(
+        team=team,
+        assignee=assignee,
+        statuses=chosen,
+        overdue=overdue,
+        customer=customer,
+        text=text,
+    )
+    actor = state.actor() if assignee == "me" else None
+    table = export_queue(state.database(), actor, queue_filter, today=date.today())
+    _write(table, fmt, output, force, as_json)
+
+
+@export.command("customers")
+@click.option("--search", help="Match code, name or reading (any width, any kana).")
+@_output_options
+@pass_state
+def customers_command(
+    state: CliState, search: str | None, fmt: str | None, output: str, force: bool, as_json: bool
+) -> None:
+    """Customers by code, in the columns an import of customers reads back."""
+    _write(export_customers(state.database(), search), fmt, output, force, as_json)
+
+
+@export.command("events")
+@click.option("--customer", help="Only this customer's events (customer code).")
+@click.option("--since", "since_id", default=0, type=click.IntRange(0), help="After this id.")
+@_output_options
+@pass_state
+def events_command(
+    state: CliState,
+    customer: str | None,
+    since_id: int,
+    fmt: str | None,
+    output: str,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Events, oldest first."""
+    table = export_events(state.database(), customer=customer, since=since_id)
+    _write(table, fmt, output, force, as_json)
+
+
+@export.command("view")
+@click.argument("name")
+@_output_options
+@pass_state
+def view_command(
+    state: CliState, name: str, fmt: str | None, output: str, force: bool, as_json: bool
+) -> None:
+    """A saved view: your own, or one shared with your teams."""
+    table = export_view(state.database(), state.actor(), name, today=date.today())
+    _write(table, fmt, output, force, as_json)

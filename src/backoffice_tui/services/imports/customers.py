@@ -1,0 +1,155 @@
+"""Importing customers."""
+
+from collections.abc import Iterator
+
+from sqlalchemy import bindparam, insert, select, update
+
+from backoffice_tui.domain.text import search_key
+from backoffice_tui.services.imports.records import SourceRow
+from backoffice_tui.services.imports.run import (
+    Invalid,
+    Pending,
+    Run,
+    batches,
+    check_rows,
+    present_diffs,
+    require_admin,
+)
+from backoffice_tui.store.models import Customer
+
+_CUSTOMER_FIELDS = ("name", "reading", "segment", "notes")
+
+
+class CustomerImport:
+    """Customers by code: new ones are created, known ones updated."""
+
+    def __init__(self, run: Run) -> None:
+        require_admin(run, "customers")
+        self.run = run
+        self.seen: set[str] = set()
+
+    def chunks(self, rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
+        return batches(rows)
+
+    def process(self, chunk: list[SourceRow]) -> None:
+        run = self.run
+        rows = check_rows(run, chunk)
+        codes = {r.values["code"] for r in rows if r.values.get("code")}
+        existing = {
+            c.code: c
+            for c in run.session.execute(
+                select(
+                    Customer.id,
+                    Customer.code,
+                    Customer.name,
+                    Customer.reading,
+                    Customer.segment,
+                    Customer.notes,
+                ).where(Customer.code.in_(codes))
+            )
+        }
+        pending = []
+        for row in rows:
+            try:
+                code = self._code(row)
+                current = existing.get(code)
+                if current is None:
+                    pending.append(self._new(row, code))
+                    continue
+                for name in ("segment", "notes"):
+                    if name in row.values and row.values[name] is None:
+                        row.values[name] = ""
+                if "name" in row.values and not row.values["name"]:
+                    raise Invalid("name", "the name cannot be blank")
+                diffs = present_diffs(row, current, _CUSTOMER_FIELDS)
+                if not diffs:
+                    run.report.unchanged += 1
+                    continue
+                values = {name: getattr(current, name) for name in ("code", *_CUSTOMER_FIELDS)}
+                values.update({name: new for name, _, new in diffs})
+                run.updated(row.number, f"customer {code}", diffs)
+                pending.append(Pending(row.number, code, values, current.id, diffs))
+            except Invalid as error:
+                run.invalid(row, error)
+        if run.writing:
+            self._write(pending)
+
+    def _code(self, row: SourceRow) -> str:
+        code = row.values.get("code")
+        if not code:
+            raise Invalid("code", "a customer code is required")
+        if code in self.seen:
+            raise Invalid("code", f"customer {code} is on more than one row")
+        self.seen.add(code)
+        return str(code)
+
+    def _new(self, row: SourceRow, code: str) -> Pending:
+        if self.run.options.update_only:
+            raise Invalid("code", f"no customer {code} (--update-only never creates)")
+        given = {k: v for k, v in row.values.items() if v is not None}
+        values = {**self.run.source.defaults, **given}
+        if not values.get("name"):
+            raise Invalid("name", "a new customer needs a name")
+        new = {
+            "code": code,
+            "name": values["name"],
+            "reading": values.get("reading"),
+            "segment": values.get("segment") or "",
+            "notes": values.get("notes") or "",
+        }
+        self.run.created(f"customer {code}", new)
+        return Pending(row.number, code, new)
+
+    def _write(self, pending: list[Pending]) -> None:
+        run = self.run
+        table = Customer.__table__
+        label = run.ctx.actor.label
+        creates = [p for p in pending if p.record_id is None]
+        updates = [p for p in pending if p.record_id is not None]
+        if creates:
+            ids = run.session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        **p.values,
+                        "search_text": search_key(p.key, p.values["name"], p.values["reading"]),
+                        "created_at": run.now,
+                    }
+                    for p in creates
+                ],
+            ).scalars()
+            for customer_id, p in zip(ids, creates, strict=True):
+                p.record_id = customer_id
+        if updates:
+            run.session.execute(
+                update(table).where(table.c.id == bindparam("b_id")),
+                [
+                    {
+                        "b_id": p.record_id,
+                        **{name: p.values[name] for name in _CUSTOMER_FIELDS},
+                        "search_text": search_key(p.key, p.values["name"], p.values["reading"]),
+                    }
+                    for p in updates
+                ],
+            )
+        for p in pending:
+            assert p.record_id is not None
+            if p.diffs:
+                kind = "import.updated"
+                summary = f"{label} imported changes to customer {p.key}: " + ", ".join(
+                    name for name, _, _ in p.diffs
+                )
+            else:
+                kind = "import.created"
+                summary = f"{label} imported customer {p.key} {p.values['name']}"
+            run.event(
+                entity="customer",
+                entity_id=p.record_id,
+                kind=kind,
+                summary=summary,
+                customer_id=p.record_id,
+                payload=run.payload(p.row, p.diffs),
+            )
+
+    def finish(self) -> None:
+        pass

@@ -1,0 +1,316 @@
+"""One pass over a file: what every kind of import shares (the report, the
+digest, the events, the people) while it checks and writes rows."""
+
+import functools
+import hashlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from backoffice_tui.domain.errors import PermissionDenied
+from backoffice_tui.domain.text import search_key
+from backoffice_tui.services.context import Context
+from backoffice_tui.services.imports.bulk import BulkStatement
+from backoffice_tui.services.imports.records import (
+    CHUNK,
+    BadRow,
+    Change,
+    ImportOptions,
+    ImportReport,
+    ImportSource,
+    SourceRow,
+)
+from backoffice_tui.store.models import Event, TeamMembership, User
+
+
+class Invalid(Exception):
+    """A bad cell found while checking a row (``row``: another row of its group)."""
+
+    def __init__(self, field_name: str, reason: str, row: "SourceRow | None" = None) -> None:
+        super().__init__(reason)
+        self.field = field_name
+        self.reason = reason
+        self.row = row
+
+
+def shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def name_key(text: str) -> str:
+    """How names typed in a file are compared (step, service, user names);
+    cached, as a file repeats the same few names on every row."""
+    return search_key(text).replace(" ", "").replace("\u3000", "")
+
+
+class Run:
+    """What every kind of import shares: the report, the digest, the events."""
+
+    def __init__(
+        self, ctx: Context, session: Session, source: ImportSource, options: ImportOptions
+    ) -> None:
+        self.ctx = ctx
+        self.session = session
+        self.source = source
+        self.options = options
+        self.applying = False
+        self.now = ctx.now()
+        self.report = ImportReport(kind=source.kind.value, source=source.name)
+        self._digest = hashlib.sha256()
+        self._last_bad = -1
+        self._pending: list[tuple[BadRow, bool]] = []  # (problem, refused), this chunk's
+        self._events: list[dict[str, Any]] = []
+        self._insert_events: BulkStatement | None = None
+        actor = ctx.actor
+        self._actor_fields = {
+            "actor_id": actor.real_user_id or actor.user_id,
+            "actor_name": actor.real_login or actor.login,
+            "on_behalf_of_id": actor.user_id if actor.real_user_id is not None else None,
+            "at": self.now,
+        }
+
+    @property
+    def writing(self) -> bool:
+        """Apply this chunk? Not once the import is sure to be rolled back."""
+        if not self.applying or self.report.bad_rows:
+            return False
+        refused = self.report.refused or any(r for _, r in self._pending)
+        return not any(not r for _, r in self._pending) and (not refused or self.options.skip_stale)
+
+    def column(self, field_name: str) -> str:
+        return self.source.columns.get(field_name, field_name)
+
+    def problem(self, bad: BadRow) -> None:
+        self._pending.append((bad, False))
+
+    def refuse(self, bad: BadRow) -> None:
+        """A row changed in the database since the export."""
+        self._pending.append((bad, True))
+
+    def _report_problems(self) -> None:
+        """The chunk's problems and refusals, in row order (the cells that did
+        not parse are found before the rest)."""
+        self._pending.sort(key=lambda pending: pending[0].row)
+        report, listed = self.report, self.options.listed
+        for bad, refused in self._pending:
+            if refused:
+                report.refused += 1
+                self._digest.update(f"refused\x1f{bad.row}\x1f{bad.value}\x1e".encode())
+                if len(report.refusals) < listed:
+                    report.refusals.append(bad)
+            else:
+                if bad.row != self._last_bad:
+                    self._last_bad = bad.row
+                    report.bad_rows += 1
+                report.problems_total += 1
+                if len(report.problems) < listed:
+                    report.problems.append(bad)
+            if self.options.on_problem is not None:
+                self.options.on_problem(bad)
+        self._pending.clear()
+
+    def invalid(self, row: SourceRow, error: Invalid) -> None:
+        row = error.row or row
+        value = row.values.get(error.field)
+        self.problem(BadRow(row.number, self.column(error.field), shown(value), error.reason))
+
+    def created(self, key: str, values: Mapping[str, Any]) -> None:
+        self.report.created += 1
+        text = "\x1f".join(f"{k}={shown(v)}" for k, v in sorted(values.items()))
+        self._digest.update(f"created\x1f{key}\x1f{text}\x1e".encode())
+        if len(self.report.created_keys) < self.options.listed:
+            self.report.created_keys.append(key)
+
+    def updated(
+        self, row: int, item: str, diffs: list[tuple[str, Any, Any]], version: int | None = None
+    ) -> None:
+        """An update; ``version`` (of the record as read) is part of the digest,
+        so any change to the record after a dry run is noticed."""
+        self.report.updated += 1
+        self._digest.update(f"{item}\x1f{version}\x1e".encode())
+        for name, old, new in diffs:
+            self.report.changes_total += 1
+            change = Change(row, item, name, shown(old), shown(new))
+            self._digest.update(f"{name}\x1f{change.old}\x1f{change.new}\x1e".encode())
+            if len(self.report.changes) < self.options.listed:
+                self.report.changes.append(change)
+
+    def event(
+        self,
+        *,
+        entity: str,
+        entity_id: int,
+        kind: str,
+        summary: str,
+        customer_id: int | None,
+        payload: dict[str, Any],
+        order_id: int | None = None,
+        order_line_id: int | None = None,
+        team_id: int | None = None,
+    ) -> None:
+        self._events.append(
+            {
+                **self._actor_fields,
+                "entity": entity,
+                "entity_id": entity_id,
+                "customer_id": customer_id,
+                "order_id": order_id,
+                "order_line_id": order_line_id,
+                "team_id": team_id,
+                "kind": kind,
+                "summary": summary,
+                "payload": payload,
+            }
+        )
+
+    def payload(self, row: int, diffs: Iterable[tuple[str, Any, Any]] = ()) -> dict[str, Any]:
+        data: dict[str, Any] = {"source": self.source.name, "row": row}
+        changes = {name: [shown(old), shown(new)] for name, old, new in diffs}
+        if changes:
+            data["changes"] = changes
+        return data
+
+    def flush_events(self) -> None:
+        if not self._events:
+            return
+        if self._insert_events is None:
+            table = Event.__table__
+            keys = list(self._events[0])
+            self._insert_events = BulkStatement(
+                self.session, insert(table), {k: table.c[k] for k in keys}, keys=keys
+            )
+        self._insert_events.execute(self._events)
+        self._events.clear()
+
+    def execute(self, make_importer: "Callable[[Run], Importer]", applying: bool) -> ImportReport:
+        self.applying = applying
+        importer = make_importer(self)
+        for chunk in importer.chunks(self.source.rows()):
+            importer.process(chunk)
+            self._report_problems()
+            self.flush_events()
+        importer.finish()
+        self.flush_events()
+        self.report.digest = self._digest.hexdigest()
+        return self.report
+
+
+class Importer(Protocol):
+    """One kind of record: rows grouped in chunks, each checked then written."""
+
+    def chunks(self, rows: Iterator[SourceRow]) -> Iterator[Any]: ...
+
+    def process(self, chunk: Any) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def batches(rows: Iterator[SourceRow], size: int = CHUNK) -> Iterator[list[SourceRow]]:
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
+def check_rows(run: Run, chunk: list[SourceRow]) -> list[SourceRow]:
+    """Count the rows; report the cells that did not parse; return the others."""
+    run.report.rows += len(chunk)
+    good = []
+    for row in chunk:
+        if row.problems:
+            for bad in row.problems:
+                run.problem(bad)
+        else:
+            good.append(row)
+    return good
+
+
+class People:
+    """Users by login or display name, and who belongs to which team."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_id: dict[int, tuple[str, bool]] = {}
+        self._logins: dict[str, int] = {}
+        self._names: dict[str, list[int]] = {}
+        for user_id, login, name, active in session.execute(
+            select(User.id, User.login, User.name, User.active)
+        ):
+            self.by_id[user_id] = (login, active)
+            self._logins[login.casefold()] = user_id
+            self._names.setdefault(name_key(name), []).append(user_id)
+        self.members = set(session.execute(select(TeamMembership.user_id, TeamMembership.team_id)))
+
+    def login(self, user_id: int | None) -> str | None:
+        return None if user_id is None else self.by_id[user_id][0]
+
+    def find(self, text: str, field_name: str) -> int:
+        """The active user with this login, or else this display name."""
+        user_id = self._logins.get(text.casefold())
+        if user_id is None:
+            named = self._names.get(name_key(text), [])
+            if len(named) > 1:
+                raise Invalid(field_name, f"{len(named)} users are named {text}; use the login")
+            if not named:
+                raise Invalid(field_name, f"no user {text}")
+            user_id = named[0]
+        if not self.by_id[user_id][1]:
+            raise Invalid(field_name, f"user {self.by_id[user_id][0]} is not active")
+        return user_id
+
+
+class IdSet:
+    """Ids seen so far, one bit each: small however long the file is."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+
+    def add(self, number: int) -> bool:
+        """Add ``number``; True if it was there already."""
+        index, bit = divmod(number, 8)
+        if index >= len(self._bits):
+            self._bits.extend(bytes(index + 4096 - len(self._bits)))
+        mask = 1 << bit
+        seen = bool(self._bits[index] & mask)
+        self._bits[index] |= mask
+        return seen
+
+    def __contains__(self, number: int) -> bool:
+        index, bit = divmod(number, 8)
+        return index < len(self._bits) and bool(self._bits[index] & (1 << bit))
+
+
+def require_admin(run: Run, what: str) -> None:
+    if not run.ctx.actor.is_admin:
+        raise PermissionDenied(f"only an admin can import {what}; {run.ctx.actor.login} is not one")
+
+
+@dataclass
+class Pending:
+    """A checked create or update, held until its chunk is written."""
+
+    row: int
+    key: str
+    values: dict[str, Any]
+    record_id: int | None = None  # None for a new record
+    diffs: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+def present_diffs(row: SourceRow, current: Any, names: Iterable[str]) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for the fields the file has that differ from ``current``."""
+    diffs = []
+    for name in names:
+        if name in row.values:
+            old = getattr(current, name)
+            if row.values[name] != old:
+                diffs.append((name, old, row.values[name]))
+    return diffs

@@ -1,0 +1,205 @@
+"""Importing a spreadsheet from the console: pick a file and what it holds,
+read the dry-run report, then apply it with y (or leave with escape)."""
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from backoffice_tui.domain.errors import BackofficeError
+from backoffice_tui.io.importing import PreparedImport, prepare_import
+from backoffice_tui.io.report_text import report_lines
+from backoffice_tui.services.imports import (
+    ImportOptions,
+    ImportRejected,
+    ImportReport,
+    RecordKind,
+    check_import,
+    run_import,
+)
+from backoffice_tui.tui.text import plain, plain_lines
+from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.workspace import workspace_of
+
+KINDS = [
+    (RecordKind.WORK_ITEMS, "Work item changes (from an export of the queue)"),
+    (RecordKind.CUSTOMERS, "Customers"),
+    (RecordKind.ORDERS, "Orders"),
+]
+
+
+class ImportScreen(Screen[None]):
+    DEFAULT_CSS = """
+    ImportScreen #path { margin: 1 1 0 1; }
+    ImportScreen #kind { height: auto; max-height: 5; border: none; margin: 0 1; }
+    ImportScreen #kind:focus { border: none; }
+    ImportScreen #hint { height: 1; color: $text-muted; padding: 0 2; }
+    ImportScreen #report-box { height: 1fr; margin: 0 1; padding: 0 1; }
+    ImportScreen #report { width: 100%; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "apply", "Apply", id="import.apply"),
+        Binding("escape", "back", "Back", id="screen.back"),
+    ]
+
+    class Checked(Message):
+        def __init__(self, prepared: PreparedImport, report: ImportReport) -> None:
+            self.prepared = prepared
+            self.report = report
+            super().__init__()
+
+    class Applied(Message):
+        def __init__(self, prepared: PreparedImport, report: ImportReport) -> None:
+            self.prepared = prepared
+            self.report = report
+            super().__init__()
+
+    class Failed(Message):
+        def __init__(self, lines: list[str]) -> None:
+            self.report_lines = lines
+            super().__init__()
+
+    def __init__(self, path: str = "", kind: RecordKind = RecordKind.WORK_ITEMS) -> None:
+        super().__init__()
+        self.initial_path = path
+        self.kind = kind
+        self.shown_lines: list[str] = []
+        self.ready: tuple[PreparedImport, ImportReport] | None = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("Import")
+        yield QuietInput(
+            self.initial_path,
+            placeholder="file to import (.csv or .xlsx); enter checks it",
+            id="path",
+        )
+        yield OptionList(*(Option(plain(label), id=kind.value) for kind, label in KINDS), id="kind")
+        yield Static(id="hint")
+        with VerticalScroll(id="report-box"):
+            yield Static(id="report")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        kinds = self.query_one("#kind", OptionList)
+        kinds.highlighted = [k for k, _ in KINDS].index(self.kind)
+        self._hint("enter: check the file (nothing is written)   tab: what the file holds")
+        self.query_one("#path", QuietInput).focus()
+
+    def _hint(self, text: str) -> None:
+        self.query_one("#hint", Static).update(plain(text))
+
+    def _show(self, lines: list[str]) -> None:
+        self.shown_lines = lines
+        self.query_one("#report", Static).update(plain_lines(lines))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply":
+            return self.ready is not None and not self.busy
+        return True
+
+    def _set_ready(self, ready: tuple[PreparedImport, ImportReport] | None) -> None:
+        self.ready = ready
+        self.refresh_bindings()
+
+    # --- checking -------------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#kind")
+    def _kind(self, event: OptionList.OptionHighlighted) -> None:
+        self.kind = RecordKind(event.option.id or RecordKind.WORK_ITEMS.value)
+        self._set_ready(None)
+
+    @on(Input.Submitted, "#path")
+    @on(OptionList.OptionSelected, "#kind")
+    def _start_check(self) -> None:
+        path = self.query_one("#path", QuietInput).value.strip()
+        if self.busy:
+            self.notify("Still working on the last file", severity="warning")
+            return
+        if not path:
+            self.notify("Type the path of a CSV or XLSX file first", severity="warning")
+            return
+        self._set_ready(None)
+        self.busy = True
+        self._hint(f"checking {path} …")
+        self._check(Path(path).expanduser(), self.kind)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def _check(self, path: Path, kind: RecordKind) -> None:
+        workspace = workspace_of(self)
+        try:
+            with prepare_import(path, kind) as prepared:
+                report = check_import(workspace.context(), prepared.source())
+        except BackofficeError as error:
+            self.post_message(self.Failed([f"Cannot import {path.name}:", f"  {error}"]))
+            return
+        self.post_message(self.Checked(prepared, report))
+
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        self.busy = False
+        report = message.report
+        self._show(report_lines(report, message.prepared.description))
+        if not report.ok:
+            self._hint("bad rows: fix the file and press enter again, or escape to leave")
+        elif not (report.created or report.updated):
+            self._hint("nothing to change: the database already holds this file")
+        else:
+            self._set_ready((message.prepared, report))
+            self._hint(
+                f"y: apply {report.created} new and {report.updated} changed records   "
+                "escape: leave without writing"
+            )
+        self.query_one("#report-box").focus()
+
+    # --- applying -------------------------------------------------------------------
+
+    def action_apply(self) -> None:
+        if self.ready is None or self.busy:
+            return
+        prepared, report = self.ready
+        self.busy = True
+        self._set_ready(None)
+        self._hint("importing …")
+        self._apply(prepared, report.digest)
+
+    @work(thread=True, group="import-apply", exit_on_error=False)
+    def _apply(self, prepared: PreparedImport, digest: str) -> None:
+        # The operator saw the refused rows in the report, so they are left out.
+        options = ImportOptions(skip_stale=True, expected_digest=digest)
+        try:
+            with prepared:
+                report = run_import(workspace_of(self).context(), prepared.source(), options)
+        except ImportRejected as rejected:
+            lines = report_lines(rejected.report, prepared.description)
+            self.post_message(self.Failed([*lines, "", str(rejected)]))
+            return
+        except BackofficeError as error:
+            self.post_message(self.Failed([f"Nothing was written: {error}"]))
+            return
+        self.post_message(self.Applied(prepared, report))
+
+    @on(Applied)
+    def _applied(self, message: Applied) -> None:
+        self.busy = False
+        self._show(report_lines(message.report, message.prepared.description))
+        self._hint("done; escape to leave, or check another file")
+        self.notify(f"imported: {message.report.summary()}", markup=False)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.busy = False
+        self._show(message.report_lines)
+        self._hint("nothing was written; change the file or path and press enter")
+        self.query_one("#path", QuietInput).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

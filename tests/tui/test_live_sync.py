@@ -141,3 +141,38 @@ async def test_postgresql_goes_away_and_comes_back(
     finally:
         if stopped:
             server.start()
+
+
+async def test_an_open_handoff_follows_another_operators_answer(
+    console: MakeApp, demo_db: Database
+) -> None:
+    from backoffice_tui.services.context import Context
+    from backoffice_tui.services.handoffs_checklist import answer_item
+    from backoffice_tui.services.handoffs_read import handoff_detail
+    from backoffice_tui.tui.screens.handoff import HandoffScreen
+    from tests.conftest import resolve_actor_for
+    from tests.services.test_handoffs import find_handoff, item
+
+    row = find_handoff(demo_db, "ORD-2026-0010", "draft")
+    contacts = item(handoff_detail(demo_db, row.id), "escalation-contacts")
+    app = console("ryan", poll_interval=0.2)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot)
+        app.push_screen(HandoffScreen(row.id))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HandoffScreen)
+        answer_item(
+            Context(demo_db, resolve_actor_for(demo_db, "yamamoto")),
+            contacts.id,
+            "NOC desk, 24x7",
+            contacts.version,
+        )
+
+        def answered() -> bool:
+            detail = screen.detail
+            return detail is not None and any(
+                i.id == contacts.id and i.answer == "NOC desk, 24x7" for i in detail.items
+            )
+
+        await wait_until(pilot, answered, timeout=10)

@@ -3,7 +3,7 @@ and their revisions; submit, accept or return it."""
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,6 +27,9 @@ from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
+
+if TYPE_CHECKING:
+    from backoffice_tui.tui.app import BackofficeApp
 
 
 def _local(moment: datetime | None) -> str:
@@ -190,6 +193,13 @@ class HandoffScreen(ReportsWorkerFailures, Screen[None]):
     def on_mount(self) -> None:
         self.query_one(HandoffList).focus()
         self._load()
+
+    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+        """Someone changed this handoff (or the database came back): read it again."""
+        if message.reconnected or any(
+            e.entity == "handoff" and e.entity_id == self.handoff_id for e in message.events
+        ):
+            self.action_reload()
 
     def action_reload(self) -> None:
         self._load()

@@ -1,7 +1,7 @@
 """Handoffs: what other teams hand to mine (incoming) and what mine hands on."""
 
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,6 +32,9 @@ STATE_CHOICES = [
     *[(s.value, s.value.capitalize()) for s in HandoffState],
     ("all", "Every state"),
 ]
+
+if TYPE_CHECKING:
+    from backoffice_tui.tui.app import BackofficeApp
 
 
 def state_text(row: HandoffRow) -> str:
@@ -124,6 +127,11 @@ class HandoffsScreen(ReportsWorkerFailures, Screen[None]):
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self._load()
+
+    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+        """A handoff changed somewhere (or the database came back): list again."""
+        if message.reconnected or any(e.entity == "handoff" for e in message.events):
+            self.action_reload()
 
     def action_reload(self) -> None:
         self._load()

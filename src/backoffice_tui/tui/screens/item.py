@@ -1,6 +1,6 @@
 """One work item: its order, customer, the steps of its line, notes and history."""
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from backoffice_tui.tui.text import fit, plain_lines
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
+
+if TYPE_CHECKING:
+    from backoffice_tui.tui.app import BackofficeApp
 
 
 def _local(moment) -> str:  # type: ignore[no-untyped-def]
@@ -86,6 +89,13 @@ class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_mount(self) -> None:
         self.action_reload()
+
+    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+        """This item changed (or the database came back): read it again."""
+        if message.reconnected or any(
+            e.entity == "work_item" and e.entity_id == self.item_id for e in message.events
+        ):
+            self.action_reload()
 
     def action_reload(self) -> None:
         self._load()

@@ -8,10 +8,13 @@ from typing import Any, TypeVar
 
 import click
 
-from backoffice_tui.cli.commands._options import json_option
+from backoffice_tui.cli.commands._options import (
+    json_option,
+    queue_filter_from,
+    queue_filter_options,
+)
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus, parse_status
 from backoffice_tui.io.writers import ExportFormat, write_file, write_stream
 from backoffice_tui.services.exports import (
     ExportTable,
@@ -20,7 +23,6 @@ from backoffice_tui.services.exports import (
     export_queue,
     export_view,
 )
-from backoffice_tui.services.queue import QueueFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,46 +73,15 @@ def export() -> None:
 
 
 @export.command("queue")
-@click.option("--team", help="Only this team's items.")
-@click.option("--assignee", help="A login, 'me', or 'none' for unassigned items.")
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    help="Only these statuses (repeatable; 'all' for every one); default: every open status.",
-)
-@click.option("--customer", help="Only this customer's items (customer code).")
-@click.option("--overdue", is_flag=True, help="Only open items past their due date.")
-@click.option("--text", help="Customer code, name or reading, order code or step.")
+@queue_filter_options
 @_output_options
 @pass_state
 def queue_command(
-    state: CliState,
-    team: str | None,
-    assignee: str | None,
-    statuses: tuple[str, ...],
-    customer: str | None,
-    overdue: bool,
-    text: str | None,
-    fmt: str | None,
-    output: str,
-    force: bool,
-    as_json: bool,
+    state: CliState, fmt: str | None, output: str, force: bool, as_json: bool, **filters: Any
 ) -> None:
     """Work items as the queue lists them, with the id and version an import reads back."""
-    if "all" in statuses:
-        chosen = tuple(WorkStatus)
-    else:
-        chosen = tuple(parse_status(s) for s in statuses) or tuple(OPEN_STATUSES)
-    queue_filter = QueueFilter(
-        team=team,
-        assignee=assignee,
-        statuses=chosen,
-        overdue=overdue,
-        customer=customer,
-        text=text,
-    )
-    actor = state.actor() if assignee == "me" else None
+    queue_filter = queue_filter_from(**filters)
+    actor = state.actor() if queue_filter.assignee == "me" else None
     table = export_queue(state.database(), actor, queue_filter, today=date.today())
     _write(table, fmt, output, force, as_json)
 

@@ -1,15 +1,19 @@
 """``backoffice queue``: list work items and act on them."""
 
 from datetime import date
+from typing import Any
 
 import click
 
-from backoffice_tui.cli.commands._options import json_option
+from backoffice_tui.cli.commands._options import (
+    json_option,
+    queue_filter_from,
+    queue_filter_options,
+)
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.domain.statuses import OPEN_STATUSES, parse_status
 from backoffice_tui.services import work_items
-from backoffice_tui.services.queue import QueueFilter, QueueRow, get_queue_row, list_queue
+from backoffice_tui.services.queue import QueueRow, get_queue_row, list_queue
 
 _COLUMNS = ("ID", "CUSTOMER", "ORDER", "SERVICE", "STEP", "TEAM", "ASSIGNEE", "STATUS", "DUE")
 
@@ -34,38 +38,14 @@ def queue() -> None:
 
 
 @queue.command("list")
-@click.option("--team", help="Only this team's items.")
-@click.option("--assignee", help="A login, 'me', or 'none' for unassigned items.")
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    help="Only these statuses (repeatable); default: every open status.",
-)
-@click.option("--customer", help="Only this customer's items (customer code).")
-@click.option("--overdue", is_flag=True, help="Only open items past their due date.")
+@queue_filter_options
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
 @json_option
 @pass_state
-def list_command(
-    state: CliState,
-    team: str | None,
-    assignee: str | None,
-    statuses: tuple[str, ...],
-    customer: str | None,
-    overdue: bool,
-    limit: int,
-    as_json: bool,
-) -> None:
+def list_command(state: CliState, limit: int, as_json: bool, **filters: Any) -> None:
     """List work items, earliest due first."""
-    queue_filter = QueueFilter(
-        team=team,
-        assignee=assignee,
-        statuses=tuple(parse_status(s) for s in statuses) or tuple(OPEN_STATUSES),
-        overdue=overdue,
-        customer=customer,
-    )
-    actor = state.actor() if assignee == "me" else None
+    queue_filter = queue_filter_from(**filters)
+    actor = state.actor() if queue_filter.assignee == "me" else None
     rows = list_queue(
         state.database(),
         actor,  # type: ignore[arg-type]

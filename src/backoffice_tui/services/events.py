@@ -95,3 +95,25 @@ def event_record(event: Event) -> EventRecord:
         summary=event.summary,
         payload=event.payload,
     )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a record's own history."""
+
+    at: datetime
+    actor: str
+    kind: str
+    summary: str
+
+
+def entity_history(session: Session, entity: str, entity_id: int) -> tuple[HistoryEntry, ...]:
+    """Every event about one record (a work item, a handoff), oldest first."""
+    return tuple(
+        HistoryEntry(at, actor, kind, summary)
+        for at, actor, kind, summary in session.execute(
+            select(Event.at, Event.actor_name, Event.kind, Event.summary)
+            .where(Event.entity == entity, Event.entity_id == entity_id)
+            .order_by(Event.id)
+        )
+    )

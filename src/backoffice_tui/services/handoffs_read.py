@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.errors import InvalidInput, NotFound
 from backoffice_tui.services.context import Actor
+from backoffice_tui.services.events import HistoryEntry, entity_history
 from backoffice_tui.services.handoffs import OPEN_STATES, HandoffState, parse_state
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
     Customer,
     DocumentRevision,
-    Event,
     Handoff,
     HandoffDocument,
     HandoffItem,
@@ -121,14 +121,6 @@ class DocumentEntry:
     @property
     def latest(self) -> RevisionEntry:
         return self.revisions[-1]
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    actor: str
-    kind: str
-    summary: str
 
 
 @dataclass(frozen=True)
@@ -341,17 +333,6 @@ def _documents(session: Session, handoff_id: int) -> tuple[DocumentEntry, ...]:
     )
 
 
-def _history(session: Session, handoff_id: int) -> tuple[HistoryEntry, ...]:
-    return tuple(
-        HistoryEntry(at, actor, kind, summary)
-        for at, actor, kind, summary in session.execute(
-            select(Event.at, Event.actor_name, Event.kind, Event.summary)
-            .where(Event.entity == "handoff", Event.entity_id == handoff_id)
-            .order_by(Event.id)
-        )
-    )
-
-
 def handoff_detail(db: Database, handoff_id: int) -> HandoffDetail:
     """One handoff whole: checklist, documents with every revision, the
     members of both teams and the history of its events."""
@@ -386,7 +367,7 @@ def handoff_detail(db: Database, handoff_id: int) -> HandoffDetail:
             documents=_documents(session, handoff_id),
             from_members=_members(session, handoff.from_team_id),
             to_members=_members(session, handoff.to_team_id),
-            history=_history(session, handoff_id),
+            history=entity_history(session, "handoff", handoff_id),
         )
 
 

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from backoffice_tui.domain.errors import NotFound
+from backoffice_tui.services.events import HistoryEntry, entity_history
 from backoffice_tui.services.queue import QueueRow, get_queue_row
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import Event, Team, TeamMembership, User, WorkItem, WorkItemNote
+from backoffice_tui.store.models import Team, TeamMembership, User, WorkItem, WorkItemNote
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,6 @@ class Note:
     at: datetime
     author: str
     body: str
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    actor: str
-    kind: str
-    summary: str
 
 
 @dataclass(frozen=True)
@@ -79,14 +72,7 @@ def work_item_detail(db: Database, item_id: int) -> WorkItemDetail:
                 .order_by(WorkItemNote.id)
             )
         )
-        history = tuple(
-            HistoryEntry(at, actor, kind, summary)
-            for at, actor, kind, summary in session.execute(
-                select(Event.at, Event.actor_name, Event.kind, Event.summary)
-                .where(Event.entity == "work_item", Event.entity_id == item_id)
-                .order_by(Event.id)
-            )
-        )
+        history = entity_history(session, "work_item", item_id)
         return WorkItemDetail(
             row=row,
             received_on=order.received_on,

@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from backoffice_tui.domain.errors import Conflict, InvalidInput
+from backoffice_tui.domain.approvals import RequestState
+from backoffice_tui.domain.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from backoffice_tui.domain.roles import Role
 from backoffice_tui.domain.text import search_key
 from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.resources import sample_data_dir
-from backoffice_tui.services import work_items
+from backoffice_tui.services import approvals, work_items
+from backoffice_tui.services.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.services.handoffs import HandoffState
@@ -34,6 +36,7 @@ from backoffice_tui.services.templates import load_template_in, read_toml
 from backoffice_tui.store.base import utc_now
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
+    ApprovalRequest,
     Customer,
     Delegation,
     Order,
@@ -145,14 +148,60 @@ def _office_time(day: date, hour: int) -> datetime:
 
 
 def _pick_member(db: Database, team_id: int, actors: dict[str, Actor], role: Role) -> Actor:
+    """The first member with ``role``; for operators, one who approves
+    nothing in the team if there is one (nobody approves their own request)."""
     with db.read() as session:
-        user_id = session.scalar(
+        holders = session.scalars(
             select(TeamMembership.user_id)
             .where(TeamMembership.team_id == team_id, TeamMembership.role == role.value)
             .order_by(TeamMembership.user_id)
-            .limit(1)
-        )
+        ).all()
+        if role == Role.OPERATOR:
+            deciders = set(
+                session.scalars(
+                    select(TeamMembership.user_id).where(
+                        TeamMembership.team_id == team_id,
+                        TeamMembership.role.in_([Role.APPROVER.value, Role.LEAD.value]),
+                    )
+                )
+            )
+            holders = sorted(holders, key=lambda user_id: user_id in deciders)
+        user_id = holders[0]
     return next(a for a in actors.values() if a.user_id == user_id)
+
+
+def approve_step(db: Database, clock: _Clock, actors: dict[str, Actor], item_id: int) -> None:
+    """Walk a started step's approval (if it has one) through every stage,
+    each decided by the first approver who may, an hour apart."""
+    with db.read() as session:
+        request = session.scalar(
+            select(ApprovalRequest.id).where(
+                ApprovalRequest.subject_kind == "work_item",
+                ApprovalRequest.subject_id == item_id,
+                ApprovalRequest.state == RequestState.PENDING.value,
+            )
+        )
+    while request is not None:
+        with db.read() as session:
+            row = session.get(ApprovalRequest, request)
+            assert row is not None
+            if row.state != RequestState.PENDING:
+                return
+            stage = next(s for s in row.stages if s.position == row.current_stage)
+            deciders = [
+                actors[login]
+                for login in logins_for(session, list(stage.approvers), clock.at.date())
+                if login in actors and actors[login].user_id != row.requester_id
+            ]
+        clock.move_to(clock.at + timedelta(hours=1))
+        for decider in deciders:
+            try:
+                approvals.approve(Context(db, decider, clock), request)
+                break
+            except (PermissionDenied, InvalidTransition):
+                continue
+        else:
+            raise InvalidInput(f"demo: nobody can approve stage '{stage.name}' of {request}")
 
 
 def _replay_line(
@@ -200,6 +249,7 @@ def _replay_line(
         work_items.claim(ctx, item.id)
         at(clock.at + timedelta(minutes=20))
         work_items.start(ctx, item.id)
+        approve_step(db, clock, actors, item.id)
         finish_day = add_working_days(clock.at.date(), max(item.step.sla_days - 1, 0))
         finish = max(_office_time(finish_day, 6), clock.at + timedelta(hours=2))
         if plan is not None:

@@ -22,7 +22,7 @@ from backoffice_tui.domain.statuses import (
     CAN_START,
     WorkStatus,
 )
-from backoffice_tui.services import permissions
+from backoffice_tui.services import permissions, step_approvals
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.models import Event, TeamMembership, User, WorkItem, WorkItemNote
@@ -210,6 +210,7 @@ def start(ctx: Context, item_id: int, expected_version: int | None = None) -> No
         summary = f"{ctx.actor.label} started {_describe(item)}"
         hands_off = item.step.handoff
         _change(session, ctx, item, "started", summary, at=now, **values)
+        step_approvals.open_for_step_in(session, ctx, item, now)
         if hands_off:
             from backoffice_tui.services import handoffs  # builds on this module
 
@@ -248,7 +249,9 @@ def finish_in(
     session: Session, ctx: Context, item: WorkItem, summary: str, at: datetime | None = None
 ) -> datetime:
     """Finish ``item`` inside the caller's transaction; the next step of its
-    line becomes ready (or the line completes)."""
+    line becomes ready (or the line completes). A step with an approval
+    route must have it approved first."""
+    step_approvals.refuse_unapproved_in(session, item)
     now = at or ctx.now()
     _change(
         session,

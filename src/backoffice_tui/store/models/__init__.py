@@ -1,7 +1,12 @@
 """Every table of the product; importing this module registers them all."""
 
 from backoffice_tui.store.models.applications import Application, ApplicationKind
-from backoffice_tui.store.models.approvals import ApprovalDecision, ApprovalRequest, ApprovalStage
+from backoffice_tui.store.models.approvals import (
+    ApprovalDecision,
+    ApprovalRequest,
+    ApprovalStage,
+    ApprovalStageApprover,
+)
 from backoffice_tui.store.models.customers import Customer
 from backoffice_tui.store.models.events import Event, SavedView
 from backoffice_tui.store.models.handoffs import (
@@ -20,6 +25,7 @@ __all__ = [
     "ApprovalDecision",
     "ApprovalRequest",
     "ApprovalStage",
+    "ApprovalStageApprover",
     "Customer",
     "Delegation",
     "DocumentRevision",

@@ -44,8 +44,28 @@ class ApprovalStage(Base):
     info_only: Mapped[bool] = mapped_column(default=False)
     approvers: Mapped[list[Any]] = mapped_column(default=list)  # logins and role@team
     state: Mapped[str] = mapped_column(String(16), default="waiting")
+    due_hours: Mapped[int | None]  # allowed time from becoming current
     due_at: Mapped[datetime | None]
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the stage last became current, and the last decision before that:
+    # only later approvals count towards its rule.
+    entered_at: Mapped[datetime | None]
+    since_decision_id: Mapped[int] = mapped_column(default=0)
+    reminded_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_approval_stages_state", "state", "due_at"),)
+
+
+class ApprovalStageApprover(Base):
+    """One approver entry of a stage (a login or role@team), indexed so that
+    "what waits for me" is one index lookup per key I answer to."""
+
+    __tablename__ = "approval_stage_approvers"
+
+    stage_id: Mapped[int] = mapped_column(ForeignKey("approval_stages.id"), primary_key=True)
+    approver: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (Index("ix_approval_stage_approvers_approver", "approver", "stage_id"),)
 
 
 class ApprovalDecision(Base):
@@ -61,4 +81,6 @@ class ApprovalDecision(Base):
     action: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
     target: Mapped[str | None] = mapped_column(String(128))
+    # The approver entry (login or role@team) the decision was made as.
+    as_approver: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -166,3 +166,39 @@ def resolve_actor_for(db: Database, login: str):  # type: ignore[no-untyped-def]
         user = session.scalar(select(User).where(User.login == login))
         assert user is not None, login
         return Actor(user.id, user.login, user.name, user.is_admin)
+
+
+def request_of(db: Database, subject_kind: str, subject_id: int) -> int | None:
+    """The subject's pending approval request, if it has one."""
+    from sqlalchemy import select
+
+    from backoffice_tui.store.models import ApprovalRequest
+
+    with db.read() as session:
+        return session.scalar(
+            select(ApprovalRequest.id).where(
+                ApprovalRequest.subject_kind == subject_kind,
+                ApprovalRequest.subject_id == subject_id,
+                ApprovalRequest.state == "pending",
+            )
+        )
+
+
+def approve_through(db: Database, subject_kind: str, subject_id: int) -> int | None:
+    """Approve the subject's pending request stage by stage, each stage by
+    the first user who may decide it; returns the request (None if none)."""
+    from backoffice_tui.services import approvals
+    from backoffice_tui.services.approvals_read import request_detail
+    from backoffice_tui.store.base import utc_now
+
+    request_id = request_of(db, subject_kind, subject_id)
+    if request_id is None:
+        return None
+    while True:
+        anyone = resolve_actor_for(db, "admin-ito")
+        detail = request_detail(db, anyone, request_id, utc_now())
+        if detail.state != "pending":
+            assert detail.state == "approved", detail.state
+            return request_id
+        decider = detail.current.deciders[0]
+        approvals.approve(Context(db, resolve_actor_for(db, decider)), request_id)

@@ -130,7 +130,9 @@ def test_config_with_toml_syntax_error(workdir: Path, tmp_path: Path, demo_url: 
     config = tmp_path / "broken.toml"
     text = '[ui]\ntheme = "dark\n'
     config.write_text(text, encoding="utf-8")
-    last_event = max(e["id"] for e in ok_json("--database", demo_url, "events"))
+    last_event = max(
+        e["id"] for e in ok_json("--database", demo_url, "events", "--limit", "100000")
+    )
     for command in (
         ["--database", demo_url, "queue", "list"],
         ["--database", demo_url, "--user", "david", "queue", "claim", "1"],

@@ -23,6 +23,7 @@ from backoffice_tui.services.handoffs_read import handoff_detail, handoff_of_wor
 from backoffice_tui.services.queue import QueueFilter, QueueRow, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Event, WorkItem, WorkItemNote
+from tests.conftest import approve_through
 
 
 def find_item(db: Database, team: str, status: WorkStatus, assignee: str = "none") -> QueueRow:
@@ -54,6 +55,9 @@ def test_claim_start_done_makes_the_next_step_ready(demo_db: Database, as_user) 
     david = as_user("david")
     work_items.claim(david, item.id)
     work_items.start(david, item.id)
+    if approve_through(demo_db, "work_item", item.id) is not None:
+        with demo_db.read() as session:  # an approved step, the approval as only change
+            assert session.get(WorkItem, item.id).version == item.version + 2
     work_items.done(david, item.id)
 
     row = get_queue_row(demo_db, item.id)
@@ -87,6 +91,7 @@ def test_finishing_the_last_step_completes_the_line(demo_db: Database, as_user) 
     for item_id in steps:
         assert get_queue_row(demo_db, item_id).status == "ready"
         work_items.start(admin, item_id)
+        approve_through(demo_db, "work_item", item_id)
         handoff_id = handoff_of_work_item(demo_db, item_id)
         if handoff_id is None:
             work_items.done(admin, item_id)
@@ -140,6 +145,7 @@ def test_non_members_cannot_act_and_nothing_changes(demo_db: Database, as_user) 
 def test_only_the_assignee_or_a_lead_finishes(demo_db: Database, as_user) -> None:
     item = find_item(demo_db, "design", WorkStatus.READY)
     work_items.start(as_user("david"), item.id)  # claims it too
+    approve_through(demo_db, "work_item", item.id)
     with pytest.raises(PermissionDenied, match="only a lead of team design"):
         work_items.done(as_user("priya"), item.id)
     work_items.done(as_user("sato"), item.id)  # sato leads design

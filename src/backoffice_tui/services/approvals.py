@@ -9,7 +9,7 @@ still pending, so a stage is never decided twice.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -33,7 +33,7 @@ from backoffice_tui.domain.errors import (
     PermissionDenied,
 )
 from backoffice_tui.domain.templates import ApprovalStageSpec
-from backoffice_tui.services.approvers import Principal, match, principals
+from backoffice_tui.services.approvers import Principal, logins_for, match, principals
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.models import (
@@ -327,6 +327,24 @@ def _counted(session: Session, stage: ApprovalStage) -> dict[int, str]:
         else:
             approvals.pop(principal, None)
     return approvals
+
+
+def deciders_now(
+    session: Session, request: ApprovalRequest, stage: ApprovalStage, today: date
+) -> tuple[str, ...]:
+    """Logins who may still decide ``stage`` today, delegates included:
+    not the requester, not who already approved, and under rule "all" only
+    for the entries not yet covered."""
+    counted = _counted(session, stage)
+    entries = list(stage.approvers)
+    if stage.rule == "all":
+        entries = [e for e in entries if e not in set(counted.values())]
+    excluded = {request.requester_id, *counted}
+    return tuple(
+        login
+        for login, user_id in logins_for(session, entries, today, with_ids=True)
+        if user_id not in excluded
+    )
 
 
 # --- writing ---------------------------------------------------------------------

@@ -15,7 +15,8 @@ from backoffice_tui.domain.approvals import (
     describe_rule,
 )
 from backoffice_tui.domain.errors import NotFound
-from backoffice_tui.services.approvers import Principal, logins_for, match, principals
+from backoffice_tui.services.approvals import deciders_now
+from backoffice_tui.services.approvers import Principal, match, principals
 from backoffice_tui.services.context import Actor
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
@@ -55,8 +56,9 @@ def _principals(session: Session, actor: Actor, now: datetime) -> list[Principal
     return principals(session, actor.user_id, actor.login, now.astimezone().date())
 
 
-def _decided_by(principal_ids: list[int]) -> object:
-    """The stage already has my (or my delegators') approval, not pulled back."""
+def _decided_by(user_id: int) -> object:
+    """The stage already has my own approval, not pulled back (a stage
+    approved for a delegator may still need mine)."""
     mine = func.coalesce(ApprovalDecision.on_behalf_of_id, ApprovalDecision.actor_id)
     later = aliased(ApprovalDecision)
     later_mine = func.coalesce(later.on_behalf_of_id, later.actor_id)
@@ -64,12 +66,12 @@ def _decided_by(principal_ids: list[int]) -> object:
         ApprovalDecision.stage_id == ApprovalStage.id,
         ApprovalDecision.id > ApprovalStage.since_decision_id,
         ApprovalDecision.action == Action.APPROVE.value,
-        mine.in_(principal_ids),
+        mine == user_id,
         ~exists().where(
             later.stage_id == ApprovalStage.id,
             later.id > ApprovalDecision.id,
             later.action == Action.PULL_BACK.value,
-            later_mine.in_(principal_ids),
+            later_mine == user_id,
         ),
     )
 
@@ -88,7 +90,7 @@ def _inbox_query(session: Session, actor: Actor, now: datetime) -> tuple[Select,
                 )
             ),
             ApprovalRequest.requester_id != actor.user_id,
-            ~_decided_by([p.user_id for p in mine]),
+            ~_decided_by(actor.user_id),
         )
     )
     return waiting, mine
@@ -222,11 +224,7 @@ def sent_window(
             stage = next(s for s in request.stages if s.position == request.current_stage)
             customer = session.get(Customer, request.customer_id) if request.customer_id else None
             if request.state == RequestState.PENDING:
-                waiting_on = ", ".join(
-                    login
-                    for login in logins_for(session, list(stage.approvers), today)
-                    if login != actor.login
-                )
+                waiting_on = ", ".join(deciders_now(session, request, stage, today))
             elif request.state in WITH_REQUESTER:
                 waiting_on = "you: re-apply or withdraw"
             else:
@@ -352,13 +350,7 @@ def request_detail(db: Database, actor: Actor, request_id: int, now: datetime) -
                     due_at=stage.due_at if stage.state == StageState.PENDING else None,
                     overdue=is_current and stage.due_at is not None and stage.due_at < now,
                     held_by=logins.get(stage.held_by_id) if stage.held_by_id else None,
-                    deciders=tuple(
-                        login
-                        for login in logins_for(session, list(stage.approvers), today)
-                        if login != logins.get(request.requester_id)
-                    )
-                    if is_current
-                    else (),
+                    deciders=deciders_now(session, request, stage, today) if is_current else (),
                     approved_by=approved,
                 )
             )
@@ -528,11 +520,7 @@ def _summaries(db: Database, ids: list[int], now: datetime) -> list[RequestSumma
                     state=request.state,
                     stage=stage.position,
                     stage_name=stage.name,
-                    approvers=tuple(
-                        login
-                        for login in logins_for(session, list(stage.approvers), today)
-                        if login != requester
-                    ),
+                    approvers=deciders_now(session, request, stage, today),
                     requester=requester,
                     waiting_since=stage.entered_at or request.created_at,
                     due=stage.due_at,

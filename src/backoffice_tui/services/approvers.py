@@ -3,6 +3,7 @@ keys, and those of everyone who delegated to them today."""
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,9 +66,17 @@ def match(
     return None
 
 
-def logins_for(session: Session, entries: list[str], today: date) -> list[str]:
+@overload
+def logins_for(session: Session, entries: list[str], today: date) -> list[str]: ...
+@overload
+def logins_for(
+    session: Session, entries: list[str], today: date, with_ids: Literal[True]
+) -> list[tuple[str, int]]: ...
+def logins_for(
+    session: Session, entries: list[str], today: date, with_ids: bool = False
+) -> list[str] | list[tuple[str, int]]:
     """Every active login that may decide on ``entries`` today, delegates
-    included, sorted."""
+    included, sorted (with their user ids if asked)."""
     users: set[int] = set()
     logins = [e for e in entries if not is_role_key(e)]
     if logins:
@@ -97,4 +106,7 @@ def logins_for(session: Session, entries: list[str], today: date) -> list[str]:
         )
     if not users:
         return []
-    return sorted(session.scalars(select(User.login).where(User.id.in_(users))))
+    found = sorted(session.execute(select(User.login, User.id).where(User.id.in_(users))).all())
+    if with_ids:
+        return [(login, user_id) for login, user_id in found]
+    return [login for login, _ in found]

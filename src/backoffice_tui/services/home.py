@@ -1,16 +1,15 @@
 """The numbers on the home screen: my work and my teams' load."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import case, func, select
 
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
+from backoffice_tui.services.approvals_read import count_inbox
 from backoffice_tui.services.context import Actor
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
-    ApprovalRequest,
-    ApprovalStage,
     Handoff,
     Team,
     TeamMembership,
@@ -57,7 +56,6 @@ def _my_roles(db: Database, actor: Actor) -> list[tuple[int, str, str]]:
 def home_counts(db: Database, actor: Actor, today: date) -> HomeCounts:
     roles = _my_roles(db, actor)
     my_team_ids = sorted({team_id for team_id, _, _ in roles})
-    approver_keys = {actor.login} | {f"{role}@{code}" for _, code, role in roles}
     with db.read() as session:
         mine = session.execute(
             select(
@@ -92,15 +90,6 @@ def home_counts(db: Database, actor: Actor, today: date) -> HomeCounts:
             .group_by(Team.id, Team.code, Team.name)
             .order_by(Team.code)
         ).all()
-        pending_stages = session.execute(
-            select(ApprovalStage.approvers)
-            .join(ApprovalRequest, ApprovalRequest.id == ApprovalStage.request_id)
-            .where(
-                ApprovalRequest.state == "pending",
-                ApprovalStage.position == ApprovalRequest.current_stage,
-            )
-        ).scalars()
-        approvals = sum(1 for approvers in pending_stages if approver_keys & set(approvers))
         handoffs = (
             session.scalar(
                 select(func.count()).where(
@@ -110,6 +99,7 @@ def home_counts(db: Database, actor: Actor, today: date) -> HomeCounts:
             if my_team_ids
             else 0
         )
+    approvals = count_inbox(db, actor, datetime.combine(today, time(12), tzinfo=UTC))
     teams = tuple(TeamLoad(*row) for row in load_rows)
     my_codes = tuple(sorted({code for _, code, _ in roles}))
     return HomeCounts(

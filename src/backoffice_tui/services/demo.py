@@ -20,6 +20,7 @@ from backoffice_tui.domain.text import search_key
 from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services import approvals, work_items
+from backoffice_tui.services.approvals_demo import load_demo_requests
 from backoffice_tui.services.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
@@ -367,6 +368,12 @@ def load_demo(
     plans_file = folder / "handoffs.toml"
     plans = read_plans(read_toml(plans_file)) if plans_file.exists() else {}
     load_orders(db, actors, orders, progress, today, plans)  # type: ignore[arg-type]
+    requests_file = folder / "approvals.toml"
+    if requests_file.exists():
+        clock = _Clock(today)
+        now = _office_time(today, 8) if today else utc_now() - timedelta(minutes=5)
+        load_demo_requests(db, actors, read_toml(requests_file), clock, now)
+        progress("approvals")
     return DemoSummary(
         users=len(actors),
         customers=len(customers),  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import click
 
 from backoffice_tui import __version__
 from backoffice_tui.cli.commands import (
+    approvals,
     config_cmd,
     customers,
     db,
@@ -17,6 +18,7 @@ from backoffice_tui.cli.commands import (
     imports,
     login,
     queue,
+    rules,
     templates,
     users,
 )
@@ -102,6 +104,7 @@ def cli(
 
 
 for group in (
+    approvals.approvals,
     config_cmd.config,
     customers.customers,
     db.db,
@@ -112,6 +115,7 @@ for group in (
     imports.import_command,
     login.login,
     queue.queue,
+    rules.rules,
     templates.templates,
     users.users,
 ):

@@ -264,6 +264,11 @@ def _who_decided(session: Session, request: ApprovalRequest) -> str:
 def _require_pending(session: Session, request: ApprovalRequest, seen_stage: int | None) -> None:
     """The request is still waiting at the stage the operator saw."""
     moved = seen_stage is not None and seen_stage != request.current_stage
+    last = _last_decision(session, request)
+    if moved and request.state == RequestState.PENDING and last is None:
+        raise InvalidInput(
+            f"approval {request.id} is at stage {request.current_stage}, not {seen_stage}"
+        )
     if request.state != RequestState.PENDING or moved:
         state = RequestState(request.state).value.replace("_", " ")
         where = (
@@ -387,7 +392,7 @@ def _decide(
             summary += f" to {target}"
         if comment:
             summary += f": {comment.splitlines()[0]}"
-    _event(
+    record_request_event(
         session,
         ctx,
         request,
@@ -405,7 +410,7 @@ def _decide(
     return decision
 
 
-def _event(
+def record_request_event(
     session: Session,
     ctx: Context | str,
     request: ApprovalRequest,
@@ -450,7 +455,7 @@ def _enter(
         if stage.info_only:
             stage.state = StageState.NOTIFIED.value
             stage.entered_at = now
-            _event(
+            record_request_event(
                 session,
                 ctx,
                 request,
@@ -474,7 +479,7 @@ def _enter(
         return
     request.state = RequestState.APPROVED.value
     request.decided_at = now
-    _event(
+    record_request_event(
         session,
         ctx,
         request,
@@ -732,6 +737,11 @@ def forward(
             raise NotFound(f"no active user {to_login!r} to forward to")
         if target.id in (ctx.actor.user_id, principal.user_id):
             raise InvalidInput("forward to someone else")
+        if target.id == request.requester_id:
+            raise InvalidInput(
+                f"{target.login} requested approval {request.id} and cannot decide it; "
+                "forward to someone else"
+            )
         approvers = [a for a in current.approvers if a != entry]
         if target.login not in approvers:
             approvers.append(target.login)

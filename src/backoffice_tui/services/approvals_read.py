@@ -68,7 +68,7 @@ def _decided_by(user_id: int) -> object:
         ApprovalDecision.action == Action.APPROVE.value,
         mine == user_id,
         ~exists().where(
-            later.stage_id == ApprovalStage.id,
+            later.stage_id == ApprovalDecision.stage_id,
             later.id > ApprovalDecision.id,
             later.action == Action.PULL_BACK.value,
             later_mine == user_id,

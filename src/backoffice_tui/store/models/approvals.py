@@ -84,3 +84,5 @@ class ApprovalDecision(Base):
     # The approver entry (login or role@team) the decision was made as.
     as_approver: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    __table_args__ = (Index("ix_approval_decisions_stage", "stage_id", "id"),)

@@ -11,7 +11,8 @@ were only a JSON list; each entry now also has a row in
 time and record when they became current (waiting since, reminders) and the
 last decision before that, so that a stage sent back and reached again
 counts only its new approvals.
-Decisions record the approver entry they were made as (rule "all").
+Decisions record the approver entry they were made as (rule "all") and are
+indexed by stage, which the inbox and every decision read.
 """
 
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_approval_stages_state", ["state", "due_at"], unique=False)
     with op.batch_alter_table("approval_decisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("as_approver", sa.String(length=200), nullable=True))
+        batch_op.create_index("ix_approval_decisions_stage", ["stage_id", "id"], unique=False)
     op.create_table(
         "approval_stage_approvers",
         sa.Column("stage_id", sa.Integer(), nullable=False),
@@ -70,6 +72,7 @@ def downgrade() -> None:
     op.drop_index("ix_approval_stage_approvers_approver", table_name="approval_stage_approvers")
     op.drop_table("approval_stage_approvers")
     with op.batch_alter_table("approval_decisions", schema=None) as batch_op:
+        batch_op.drop_index("ix_approval_decisions_stage")
         batch_op.drop_column("as_approver")
     with op.batch_alter_table("approval_stages", schema=None) as batch_op:
         batch_op.drop_index("ix_approval_stages_state")

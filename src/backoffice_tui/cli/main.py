@@ -7,6 +7,7 @@ import click
 
 from backoffice_tui import __version__
 from backoffice_tui.cli.commands import (
+    applications,
     approvals,
     config_cmd,
     customers,
@@ -104,6 +105,7 @@ def cli(
 
 
 for group in (
+    applications.applications,
     approvals.approvals,
     config_cmd.config,
     customers.customers,

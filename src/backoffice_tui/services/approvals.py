@@ -492,6 +492,9 @@ def _enter(
 
 def _subject_changed(session: Session, request: ApprovalRequest, now: datetime) -> None:
     session.flush()
+    if request.subject_kind == "application":
+        # registers its hook; imported here because it builds on this module
+        import backoffice_tui.services.applications  # noqa: F401
     hook = _subject_hooks.get(request.subject_kind)
     if hook is not None:
         hook(session, request, now)

@@ -20,6 +20,7 @@ from backoffice_tui.domain.text import search_key
 from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services import approvals, work_items
+from backoffice_tui.services.applications_demo import load_demo_applications
 from backoffice_tui.services.approvals_demo import load_demo_requests
 from backoffice_tui.services.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
@@ -368,6 +369,8 @@ def load_demo(
     plans_file = folder / "handoffs.toml"
     plans = read_plans(read_toml(plans_file)) if plans_file.exists() else {}
     load_orders(db, actors, orders, progress, today, plans)  # type: ignore[arg-type]
+    load_demo_applications(db, actors, folder, today)
+    progress("applications")
     requests_file = folder / "approvals.toml"
     if requests_file.exists():
         clock = _Clock(today)

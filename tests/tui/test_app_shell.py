@@ -3,11 +3,12 @@
 import pytest
 
 from backoffice_tui.tui.app import BackofficeApp
+from backoffice_tui.tui.screens.applications import ApplicationsScreen
+from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.home import HomeScreen
-from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from tests.tui.conftest import MakeApp, settle
@@ -20,10 +21,10 @@ async def test_number_keys_switch_screens(console: MakeApp) -> None:
         assert isinstance(app.screen, HomeScreen)
         expected = {
             "2": QueueScreen,
-            "3": ComingSoonScreen,
+            "3": ApprovalsScreen,
             "4": CustomerSearchScreen,
             "5": HandoffsScreen,
-            "6": ComingSoonScreen,
+            "6": ApplicationsScreen,
             "1": HomeScreen,
         }
         for key, screen_type in expected.items():

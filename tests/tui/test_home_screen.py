@@ -5,9 +5,10 @@ from datetime import date
 from backoffice_tui.services.home import home_counts
 from backoffice_tui.services.queue import QueueFilter, count_queue
 from backoffice_tui.store.database import Database
+from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.home import HomeScreen
-from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
+from backoffice_tui.tui.widgets.inbox_table import InboxTable
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from tests.conftest import resolve_actor_for
 from tests.tui.conftest import MakeApp, settle
@@ -44,7 +45,8 @@ async def test_keys_open_the_matching_filtered_screen(console: MakeApp, demo_db:
         assert app.screen.query_one(QueueTable).total == counts.team_overdue
         await pilot.press("1", "a")
         await settle(pilot)
-        assert isinstance(app.screen, ComingSoonScreen)
+        assert isinstance(app.screen, ApprovalsScreen)
+        assert app.screen.query_one(InboxTable).total == counts.approvals_waiting > 0
         await pilot.press("1")
         await settle(pilot)
         await pilot.press("tab", "down", "down")

@@ -23,7 +23,7 @@ def test_keyboard_only_session(demo_url: str, term: str) -> None:
             (b"\x1b", None),
             (b"?", b"Keys: Work queue"),
             (b"\x1b", None),
-            (b"3", b"coming soon"),
+            (b"3", b"Waiting for me"),
             (b"1", b"Overdue in my teams"),
         ]
         for key, marker in steps:

@@ -26,7 +26,13 @@ def run_console(
     if customer:
         customer_detail(db, customer)  # an unknown code is one line, before the screen opens
     app = create_app(settings, db, state.actor(), start_screen=screen, start_customer=customer)
-    app.run(mouse=settings.mouse)
+    try:
+        app.run(mouse=settings.mouse)
+    finally:
+        # decisions still in their undo window when the app ended some other
+        # way than its quit key (a crash, a closed terminal) are committed too
+        for problem in app.pending_decisions.commit_all():
+            click.echo(problem, err=True)
 
 
 def prepare_demo_database(state: CliState) -> None:

@@ -1,11 +1,15 @@
 """The console application."""
 
+import asyncio
+import contextlib
 import logging
+import signal
 import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -31,13 +35,15 @@ from backoffice_tui.services.saved_views import (
 from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from backoffice_tui.tui.commands import screen_commands
+from backoffice_tui.tui.pending_decisions import PendingDecisions
+from backoffice_tui.tui.screens.applications import ApplicationsScreen
+from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen, OpenQueue
 from backoffice_tui.tui.screens.import_file import ImportScreen
-from backoffice_tui.tui.screens.placeholder import ComingSoonScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.screens.views import pick_view
 from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
@@ -95,10 +101,10 @@ class BackofficeApp(App[None]):
     MODES: ClassVar = {
         "home": HomeScreen,
         "queue": QueueScreen,
-        "approvals": lambda: ComingSoonScreen("Approvals", "the approval inbox"),
+        "approvals": ApprovalsScreen,
         "customers": CustomerSearchScreen,
         "handoffs": HandoffsScreen,
-        "applications": lambda: ComingSoonScreen("Applications", "applications and their status"),
+        "applications": ApplicationsScreen,
     }
 
     # when the database became unreachable (None: online); every header follows it
@@ -147,6 +153,10 @@ class BackofficeApp(App[None]):
         self.ascii_borders = workspace.settings.ascii_borders
         self.animation_level = "none"
         self.feed = ChangeFeed(workspace.db)
+        # approvals held for their undo window; quitting commits them
+        self.pending_decisions = PendingDecisions(
+            self, workspace.settings.undo_seconds, workspace.context, workspace.drafts
+        )
         self.changes_seen = 0  # batches delivered: a screen shown again compares it
         self._listener: ChangeListener | None = None
         self._sync_timer: Timer | None = None
@@ -175,6 +185,7 @@ class BackofficeApp(App[None]):
         if self.start_customer:
             self.push_screen(CustomerScreen(self.start_customer))
         self._start_sync()
+        self._quit_on_hang_up()
 
     def watch_theme(self, theme: str) -> None:
         self._apply_ascii(
@@ -249,7 +260,24 @@ class BackofficeApp(App[None]):
             "Import a file", "Check and import a CSV or XLSX file (ctrl+o)", self.action_import_file
         )
         yield from screen_commands(screen)
-        yield SystemCommand("Quit", "Quit the console (ctrl+q)", self.exit)
+        yield SystemCommand("Quit", "Quit the console (ctrl+q)", self.action_quit)
+
+    async def action_quit(self) -> None:
+        """Commit the decisions still in their undo window, then quit."""
+        problems = await asyncio.to_thread(self.pending_decisions.commit_all)
+        self.exit(message=Text("\n".join(problems)) if problems else None)
+
+    def _quit_on_hang_up(self) -> None:
+        """A dropped SSH session (SIGHUP) or a kill (SIGTERM) quits the normal
+        way, so decisions in their undo window are committed, not lost."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for name in ("SIGHUP", "SIGTERM"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(number, self.call_later, self.action_quit)
 
     # --- errors -------------------------------------------------------------------
 

@@ -477,8 +477,6 @@ def _enter(
         request.current_stage = stage.position
         session.flush()
         return
-    request.state = RequestState.APPROVED.value
-    request.decided_at = now
     record_request_event(
         session,
         ctx,
@@ -487,6 +485,13 @@ def _enter(
         "approval.completed",
         f"'{request.title}' is approved",
     )
+    _close(session, request, RequestState.APPROVED, now)
+
+
+def _close(session: Session, request: ApprovalRequest, state: RequestState, now: datetime) -> None:
+    """A final state: approved, rejected or withdrawn."""
+    request.state = state.value
+    request.decided_at = now
     _subject_changed(session, request, now)
 
 
@@ -557,9 +562,7 @@ def reject(ctx: Context, request_id: int, comment: str, stage: int | None = None
         _decide(session, ctx, request, current, Action.REJECT, text, principal, entry, None, now)
         current.state = StageState.REJECTED.value
         current.held_by_id = None
-        request.state = RequestState.REJECTED.value
-        request.decided_at = now
-        _subject_changed(session, request, now)
+        _close(session, request, RequestState.REJECTED, now)
 
 
 def send_back(
@@ -835,9 +838,7 @@ def withdraw(ctx: Context, request_id: int, comment: str = "") -> None:
             session, ctx, request, None, Action.WITHDRAW, comment.strip(), None, None, None, now
         )
         _reset_from(request, 1)
-        request.state = RequestState.WITHDRAWN.value
-        request.decided_at = now
-        _subject_changed(session, request, now)
+        _close(session, request, RequestState.WITHDRAWN, now)
 
 
 def decide(

@@ -11,7 +11,14 @@ from backoffice_tui.services.demo_generate import generate
 from backoffice_tui.services.queue import QueueFilter, list_queue
 from backoffice_tui.services.timeline import customer_timeline
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import Customer, Event, WorkItem
+from backoffice_tui.store.models import (
+    ApprovalDecision,
+    ApprovalRequest,
+    Customer,
+    Event,
+    User,
+    WorkItem,
+)
 
 
 def test_demo_shows_every_status(demo_db: Database) -> None:
@@ -20,6 +27,25 @@ def test_demo_shows_every_status(demo_db: Database) -> None:
         customers = session.scalar(select(func.count()).select_from(Customer))
     assert statuses == {"waiting", "ready", "in_progress", "blocked", "done", "skipped"}
     assert customers >= 50
+
+
+@pytest.mark.parametrize("empty_url", ["sqlite"], indirect=True)
+def test_demo_loads_for_any_operator_login(empty_db: Database) -> None:
+    """The "you" persona takes the operator's login, approvals included."""
+    load_demo(empty_db, you_login="operator-7")
+    with empty_db.read() as session:
+        waiting = dict(
+            session.execute(
+                select(ApprovalRequest.state, func.count()).group_by(ApprovalRequest.state)
+            ).all()
+        )
+    assert waiting["pending"] >= 5 and waiting["approved"] >= 10
+    assert {"rejected", "sent_back", "withdrawn"} <= set(waiting)
+    with empty_db.read() as session:
+        you = session.scalar(select(User).where(User.login == "operator-7"))
+        assert you is not None and session.scalar(
+            select(func.count()).where(ApprovalDecision.actor_id == you.id)
+        )
 
 
 def test_demo_refuses_a_database_that_has_data(demo_db: Database) -> None:

@@ -190,10 +190,13 @@ def approve_step(db: Database, clock: _Clock, actors: dict[str, Actor], item_id:
             if row.state != RequestState.PENDING:
                 return
             stage = next(s for s in row.stages if s.position == row.current_stage)
+            by_id = {actor.user_id: actor for actor in actors.values()}
             deciders = [
-                actors[login]
-                for login in logins_for(session, list(stage.approvers), clock.at.date())
-                if login in actors and actors[login].user_id != row.requester_id
+                by_id[user_id]
+                for _, user_id in logins_for(
+                    session, list(stage.approvers), clock.at.date(), with_ids=True
+                )
+                if user_id in by_id and user_id != row.requester_id
             ]
         clock.move_to(clock.at + timedelta(hours=1))
         for decider in deciders:

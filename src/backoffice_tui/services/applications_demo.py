@@ -13,6 +13,7 @@ from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services import applications, approvals
 from backoffice_tui.services.application_kinds import load_kinds_in
+from backoffice_tui.services.approvals import current_stage_of
 from backoffice_tui.services.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.handoffs_demo import DemoClock
@@ -82,7 +83,7 @@ def _decider(db: Database, actors: Mapping[str, Actor], request_id: int, when: d
     with db.read() as session:
         request = session.get(ApprovalRequest, request_id)
         assert request is not None
-        stage = next(s for s in request.stages if s.position == request.current_stage)
+        stage = current_stage_of(request)
         by_login = {actor.login: actor for actor in actors.values()}
         for login in logins_for(session, list(stage.approvers), when.date()):
             actor = by_login.get(login)

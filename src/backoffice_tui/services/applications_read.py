@@ -17,6 +17,7 @@ from backoffice_tui.domain.approvals import (
 )
 from backoffice_tui.domain.errors import NotFound, PermissionDenied
 from backoffice_tui.services.application_kinds import spec_of
+from backoffice_tui.services.approvals import current_stage_of
 from backoffice_tui.services.approvals_read import RequestDetail, request_detail
 from backoffice_tui.services.approvers import logins_for, match, principals
 from backoffice_tui.services.context import Actor
@@ -62,7 +63,7 @@ def _waiting_on(
         return YOUR_TURN if reader == applicant else f"{applicant}: correct and resubmit"
     if request.state != RequestState.PENDING:
         return ""
-    stage = next(s for s in request.stages if s.position == request.current_stage)
+    stage = current_stage_of(request)
     deciders = [
         login
         for login in logins_for(session, list(stage.approvers), now.astimezone().date())
@@ -100,7 +101,7 @@ def my_applications(
         ).all()
         result = []
         for application, code, name, request, changed_at in rows:
-            stage = next(s for s in request.stages if s.position == request.current_stage)
+            stage = current_stage_of(request)
             pending = request.state == RequestState.PENDING
             result.append(
                 ApplicationRow(

@@ -228,8 +228,9 @@ def _lock(session: Session, request_id: int) -> ApprovalRequest:
     return request
 
 
-def _stage(request: ApprovalRequest, position: int) -> ApprovalStage:
-    return next(s for s in request.stages if s.position == position)
+def current_stage_of(request: ApprovalRequest) -> ApprovalStage:
+    """The stage the request is at (or stopped at, once decided)."""
+    return next(s for s in request.stages if s.position == request.current_stage)
 
 
 def _login(session: Session, user_id: int | None) -> str:
@@ -282,9 +283,25 @@ def _require_pending(session: Session, request: ApprovalRequest, seen_stage: int
         )
 
 
-def _require_authority(
-    session: Session, ctx: Context, request: ApprovalRequest, stage: ApprovalStage
-) -> tuple[Principal, str]:
+@dataclass(frozen=True)
+class _Deciding:
+    """A request locked for a decision on its current stage, and as whom."""
+
+    request: ApprovalRequest
+    stage: ApprovalStage
+    principal: Principal
+    entry: str
+    counted: dict[int, str]  # approvals of the stage so far (see _counted)
+
+
+def _open_for_decision(
+    session: Session, ctx: Context, request_id: int, seen_stage: int | None
+) -> _Deciding:
+    """Lock the request; it must still wait at the stage the operator saw,
+    and the actor must be one of that stage's approvers (or their delegate)."""
+    request = _lock(session, request_id)
+    _require_pending(session, request, seen_stage)
+    stage = current_stage_of(request)
     if request.requester_id == ctx.actor.user_id:
         raise PermissionDenied(
             f"{ctx.actor.login} requested approval {request.id}, so someone else on its "
@@ -304,7 +321,8 @@ def _require_authority(
             f"approval {request.id} is on hold by {_login(session, stage.held_by_id)}; "
             "only they can decide until they release it"
         )
-    return found
+    principal, entry = found
+    return _Deciding(request, stage, principal, entry, counted)
 
 
 def _counted(session: Session, stage: ApprovalStage) -> dict[int, str]:
@@ -521,11 +539,10 @@ def _comment_required(comment: str | None, doing: str) -> str:
 
 def approve(ctx: Context, request_id: int, comment: str = "", stage: int | None = None) -> None:
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_pending(session, request, stage)
-        current = _stage(request, request.current_stage)
-        principal, entry = _require_authority(session, ctx, request, current)
-        counted = _counted(session, current)
+        deciding = _open_for_decision(session, ctx, request_id, stage)
+        request, current = deciding.request, deciding.stage
+        principal, entry = deciding.principal, deciding.entry
+        counted = deciding.counted
         if principal.user_id in counted:
             raise InvalidTransition(
                 f"{principal.login} has already approved stage '{current.name}' of approval "
@@ -554,10 +571,9 @@ def approve(ctx: Context, request_id: int, comment: str = "", stage: int | None 
 def reject(ctx: Context, request_id: int, comment: str, stage: int | None = None) -> None:
     text = _comment_required(comment, "reject")
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_pending(session, request, stage)
-        current = _stage(request, request.current_stage)
-        principal, entry = _require_authority(session, ctx, request, current)
+        deciding = _open_for_decision(session, ctx, request_id, stage)
+        request, current = deciding.request, deciding.stage
+        principal, entry = deciding.principal, deciding.entry
         now = ctx.now()
         _decide(session, ctx, request, current, Action.REJECT, text, principal, entry, None, now)
         current.state = StageState.REJECTED.value
@@ -575,10 +591,9 @@ def send_back(
     """Send back to the requester, or to a stage already passed (by position)."""
     text = _comment_required(comment, "send back")
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_pending(session, request, stage)
-        current = _stage(request, request.current_stage)
-        principal, entry = _require_authority(session, ctx, request, current)
+        deciding = _open_for_decision(session, ctx, request_id, stage)
+        request, current = deciding.request, deciding.stage
+        principal, entry = deciding.principal, deciding.entry
         now = ctx.now()
         if to == REQUESTER:
             _decide(
@@ -703,10 +718,9 @@ def pull_back(ctx: Context, request_id: int, comment: str = "") -> None:
 def hold(ctx: Context, request_id: int, stage: int | None = None) -> None:
     """Stop the other approvers of the current stage until released."""
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_pending(session, request, stage)
-        current = _stage(request, request.current_stage)
-        principal, entry = _require_authority(session, ctx, request, current)
+        deciding = _open_for_decision(session, ctx, request_id, stage)
+        request, current = deciding.request, deciding.stage
+        principal, entry = deciding.principal, deciding.entry
         if current.held_by_id == ctx.actor.user_id:
             raise InvalidTransition(f"approval {request.id} is already on hold by you")
         current.held_by_id = ctx.actor.user_id
@@ -717,7 +731,7 @@ def release(ctx: Context, request_id: int) -> None:
     with ctx.db.write() as session:
         request = _lock(session, request_id)
         _require_pending(session, request, None)
-        current = _stage(request, request.current_stage)
+        current = current_stage_of(request)
         if current.held_by_id is None:
             raise InvalidTransition(f"approval {request.id} is not on hold")
         if current.held_by_id != ctx.actor.user_id and not ctx.actor.is_admin:
@@ -734,10 +748,9 @@ def forward(
 ) -> None:
     """Hand my part of the current stage to another user."""
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_pending(session, request, stage)
-        current = _stage(request, request.current_stage)
-        principal, entry = _require_authority(session, ctx, request, current)
+        deciding = _open_for_decision(session, ctx, request_id, stage)
+        request, current = deciding.request, deciding.stage
+        principal, entry = deciding.principal, deciding.entry
         target = session.scalar(select(User).where(User.login == to_login.strip()))
         if target is None or not target.active:
             raise NotFound(f"no active user {to_login!r} to forward to")
@@ -791,7 +804,7 @@ def add_comment(ctx: Context, request_id: int, text: str) -> None:
                 f"{ctx.actor.login} is neither the requester nor on the route of approval "
                 f"{request.id}"
             )
-        stage = _stage(request, request.current_stage)
+        stage = current_stage_of(request)
         _decide(session, ctx, request, stage, Action.COMMENT, body, None, None, None, ctx.now())
 
 

@@ -15,7 +15,7 @@ from backoffice_tui.domain.approvals import (
     describe_rule,
 )
 from backoffice_tui.domain.errors import NotFound
-from backoffice_tui.services.approvals import deciders_now
+from backoffice_tui.services.approvals import current_stage_of, deciders_now
 from backoffice_tui.services.approvers import Principal, match, principals
 from backoffice_tui.services.context import Actor
 from backoffice_tui.store.database import Database
@@ -221,7 +221,7 @@ def sent_window(
         today = now.astimezone().date()
         result = []
         for request in requests:
-            stage = next(s for s in request.stages if s.position == request.current_stage)
+            stage = current_stage_of(request)
             customer = session.get(Customer, request.customer_id) if request.customer_id else None
             if request.state == RequestState.PENDING:
                 waiting_on = ", ".join(deciders_now(session, request, stage, today))
@@ -313,7 +313,7 @@ class RequestDetail:
 
     @property
     def current(self) -> StageView:
-        return next(s for s in self.stages if s.position == self.current_stage)
+        return current_stage_of(self)
 
 
 def request_detail(db: Database, actor: Actor, request_id: int, now: datetime) -> RequestDetail:
@@ -508,7 +508,7 @@ def _summaries(db: Database, ids: list[int], now: datetime) -> list[RequestSumma
         result = []
         for request_id in ids:
             request = requests[request_id]
-            stage = next(s for s in request.stages if s.position == request.current_stage)
+            stage = current_stage_of(request)
             requester = _login(session, request.requester_id) or "?"
             customer = session.get(Customer, request.customer_id) if request.customer_id else None
             result.append(

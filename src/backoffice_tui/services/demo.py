@@ -21,6 +21,7 @@ from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services import approvals, work_items
 from backoffice_tui.services.applications_demo import load_demo_applications
+from backoffice_tui.services.approvals import current_stage_of
 from backoffice_tui.services.approvals_demo import load_demo_requests
 from backoffice_tui.services.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
@@ -189,7 +190,7 @@ def approve_step(db: Database, clock: _Clock, actors: dict[str, Actor], item_id:
             assert row is not None
             if row.state != RequestState.PENDING:
                 return
-            stage = next(s for s in row.stages if s.position == row.current_stage)
+            stage = current_stage_of(row)
             by_id = {actor.user_id: actor for actor in actors.values()}
             deciders = [
                 by_id[user_id]

@@ -44,25 +44,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from report import table
 
 CSV_TARGET = 10_000
 XLSX_TARGET = 3_000
 MEMORY_GROWTH_LIMIT = 1.25
 ADMIN = "admin-ito"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for n, row in enumerate(cells):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
 
 
 def backoffice(*args: str) -> list[str]:

@@ -56,12 +56,12 @@ from sqlalchemy import select
 from tests.postgres_server import PostgresServer, remove_server, start_server
 from tests.tui.pty_session import PtySession
 
-from backoffice_tui.services import approvals
-from backoffice_tui.services.approvals_generate import generate_waiting_requests
-from backoffice_tui.services.approvals_read import count_inbox, inbox_window
+from backoffice_tui.demo.generate_approvals import generate_waiting_requests
+from backoffice_tui.demo.load import load_base
+from backoffice_tui.services.approvals import actions as approvals
+from backoffice_tui.services.approvals.read import count_inbox, inbox_window
 from backoffice_tui.services.connection import Database, open_database, upgrade_schema
 from backoffice_tui.services.context import Actor, Context
-from backoffice_tui.services.demo import load_base
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.base import utc_now
 from backoffice_tui.store.models import User

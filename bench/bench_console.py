@@ -72,8 +72,8 @@ def prepare(path: Path, work_items: int) -> None:
             capture_output=True,
         )
     else:
+        from backoffice_tui.demo.load import load_base
         from backoffice_tui.services.connection import open_database
-        from backoffice_tui.services.demo import load_base
 
         db = open_database(url)
         load_base(db, "bench-operator")

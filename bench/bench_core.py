@@ -53,8 +53,8 @@ from sqlalchemy import event, text
 
 from backoffice_tui.domain.statuses import OPEN_STATUSES
 from backoffice_tui.services.connection import Database, open_database
-from backoffice_tui.services.queue import QueueFilter, QueueRow, list_queue
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.customers.timeline import customer_timeline
+from backoffice_tui.services.work.queue import QueueFilter, QueueRow, list_queue
 
 TEAMS = ("sales-admin", "design", "build", "provisioning", "operations", "maintenance")
 GENERATE_TARGET_S = 120.0

@@ -38,9 +38,9 @@ from rich.cells import set_cell_size
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.tui.pty_session import PtySession
 
+from backoffice_tui.demo.load import load_base, load_customers
 from backoffice_tui.services.connection import Database, open_database
-from backoffice_tui.services.customers import list_customers
-from backoffice_tui.services.demo import load_base, load_customers
+from backoffice_tui.services.customers.search import list_customers
 from backoffice_tui.services.events import record_event
 
 PAINT_TARGET_RATIO = 1.5

@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from backoffice_tui.demo.load import load_demo
 from backoffice_tui.services.connection import open_database, upgrade_schema
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.demo import load_demo
 from backoffice_tui.services.identity import resolve_actor
 from backoffice_tui.store.database import Database
 from tests.postgres_server import PostgresServer, remove_server, start_server
@@ -187,8 +187,8 @@ def request_of(db: Database, subject_kind: str, subject_id: int) -> int | None:
 def approve_through(db: Database, subject_kind: str, subject_id: int) -> int | None:
     """Approve the subject's pending request stage by stage, each stage by
     the first user who may decide it; returns the request (None if none)."""
-    from backoffice_tui.services import approvals
-    from backoffice_tui.services.approvals_read import request_detail
+    from backoffice_tui.services.approvals import actions as approvals
+    from backoffice_tui.services.approvals.read import request_detail
     from backoffice_tui.store.base import utc_now
 
     request_id = request_of(db, subject_kind, subject_id)

@@ -17,10 +17,13 @@ ALLOWED = {
     "services": {"services", "store", "domain", "config"},
     "sync": {"sync", "services", "store", "domain", "config"},
     "io": {"io", "services", "domain", "config"},
-    "cli": {"cli", "services", "domain", "config", "io", "tui"},
+    "demo": {"demo", "services", "store", "domain", "config"},
+    "cli": {"cli", "services", "domain", "config", "io", "tui", "demo"},
     "tui": {"tui", "services", "sync", "domain", "config", "io"},
 }
-CORE = ["domain", "config", "store", "services", "sync", "io"]
+# The shared foundations at the top of services/; everything else is a concept package.
+FOUNDATIONS = {"connection", "context", "events", "identity", "permissions"}
+CORE = ["domain", "config", "store", "services", "sync", "io", "demo"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -83,3 +86,15 @@ print("ok")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_services_are_concept_packages_over_shared_foundations() -> None:
+    services = PACKAGE / "services"
+    loose = sorted(
+        path.stem
+        for path in services.glob("*.py")
+        if path.stem != "__init__" and path.stem not in FOUNDATIONS
+    )
+    assert loose == []
+    for package in (path for path in services.iterdir() if (path / "__init__.py").exists()):
+        assert ast.get_docstring(ast.parse((package / "__init__.py").read_text())), package.name

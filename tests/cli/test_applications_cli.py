@@ -5,7 +5,7 @@ from pathlib import Path
 from backoffice_tui.cli.commands.applications import applications
 from backoffice_tui.cli.main import cli
 from backoffice_tui.resources import sample_data_dir
-from backoffice_tui.services import approvals
+from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
 from tests.cli.support import as_operator, assert_usage_error, fails, invoke, ok, ok_json

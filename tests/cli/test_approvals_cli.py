@@ -14,10 +14,10 @@ from backoffice_tui.cli.commands.approvals import approvals
 from backoffice_tui.cli.commands.rules import rules
 from backoffice_tui.cli.main import cli
 from backoffice_tui.domain.templates import ApprovalStageSpec
-from backoffice_tui.services import approvals as approval_actions
+from backoffice_tui.services.approvals import actions as approval_actions
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.orders import NewOrder, create_order
+from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import ApprovalDecision, Event
 from tests.cli.support import as_operator, assert_usage_error, fails, invoke, ok, ok_json

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from backoffice_tui.services.connection import open_database
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.customers.timeline import customer_timeline
 from tests.cli.support import fails, invoke, ok
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from backoffice_tui.demo.applications import load_demo_applications
 from backoffice_tui.domain.errors import (
     Conflict,
     InvalidInput,
@@ -16,14 +17,14 @@ from backoffice_tui.domain.errors import (
     PermissionDenied,
 )
 from backoffice_tui.resources import sample_data_dir
-from backoffice_tui.services import applications, approvals
-from backoffice_tui.services.application_kinds import current_kind, list_kinds, load_kinds
-from backoffice_tui.services.applications_demo import load_demo_applications
-from backoffice_tui.services.applications_read import (
+from backoffice_tui.services.applications import actions as applications
+from backoffice_tui.services.applications.kinds import current_kind, list_kinds, load_kinds
+from backoffice_tui.services.applications.read import (
     YOUR_TURN,
     application_detail,
     my_applications,
 )
+from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Application, ApprovalRequest, Event, User

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from backoffice_tui.demo.generate_approvals import generate_waiting_requests
 from backoffice_tui.domain.templates import ApprovalStageSpec
-from backoffice_tui.services import approvals
-from backoffice_tui.services.approval_deadlines import RULE, overdue_text, remind_overdue
-from backoffice_tui.services.approvals_generate import generate_waiting_requests
-from backoffice_tui.services.approvals_read import count_inbox, request_detail
+from backoffice_tui.services.approvals import actions as approvals
+from backoffice_tui.services.approvals.deadlines import RULE, overdue_text, remind_overdue
+from backoffice_tui.services.approvals.read import count_inbox, request_detail
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.orders import NewOrder, create_order
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.customers.timeline import customer_timeline
+from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import ApprovalStage, Event
 

@@ -13,8 +13,8 @@ from backoffice_tui.domain.errors import (
 )
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.domain.templates import ApprovalStageSpec
-from backoffice_tui.services import approvals, work_items
-from backoffice_tui.services.approvals_read import (
+from backoffice_tui.services.approvals import actions as approvals
+from backoffice_tui.services.approvals.read import (
     count_inbox,
     inbox_window,
     list_requests,
@@ -22,6 +22,7 @@ from backoffice_tui.services.approvals_read import (
     sent_window,
 )
 from backoffice_tui.services.context import Context
+from backoffice_tui.services.work import lifecycle
 from backoffice_tui.store.base import utc_now
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
@@ -348,18 +349,18 @@ def test_the_inbox_lists_what_waits_for_me_most_urgent_first(demo_db: Database, 
 def test_a_step_with_a_route_opens_its_request_and_waits_for_it(demo_db: Database, as_user) -> None:
     item = find_item(demo_db, "design", WorkStatus.READY)
     david = as_user("david")
-    work_items.start(david, item.id)
+    lifecycle.start(david, item.id)
     requests = [r for r in sent_window(demo_db, david.actor, utc_now()) if r.subject_id == item.id]
     if not requests:
         pytest.skip("the first ready design step has no approval route")
     (request,) = requests
     assert request.subject_kind == "work_item" and request.state == "pending"
     with pytest.raises(InvalidTransition, match=f"approval {request.id} is still waiting"):
-        work_items.done(david, item.id)
+        lifecycle.done(david, item.id)
     deciders = detail(david, request.id).current.deciders
     approvals.reject(as_user(deciders[0]), request.id, "not this quarter")
     with pytest.raises(InvalidTransition, match="was rejected; a lead can skip the step"):
-        work_items.done(david, item.id)
+        lifecycle.done(david, item.id)
 
 
 def test_two_approvers_deciding_at_the_same_moment_one_wins(

@@ -3,7 +3,7 @@
 import pytest
 
 from backoffice_tui.domain.errors import NotFound
-from backoffice_tui.services.customers import customer_detail, list_customers
+from backoffice_tui.services.customers.search import customer_detail, list_customers
 from backoffice_tui.store.database import Database
 
 

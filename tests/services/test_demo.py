@@ -5,11 +5,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from backoffice_tui.demo.generate import generate
+from backoffice_tui.demo.load import load_demo
 from backoffice_tui.domain.errors import Conflict
-from backoffice_tui.services.demo import load_demo
-from backoffice_tui.services.demo_generate import generate
-from backoffice_tui.services.queue import QueueFilter, list_queue
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.customers.timeline import customer_timeline
+from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
     ApprovalDecision,

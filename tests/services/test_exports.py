@@ -7,25 +7,25 @@ import pytest
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services import exports
-from backoffice_tui.services.customers import list_customers
-from backoffice_tui.services.events import events_since
-from backoffice_tui.services.exports import (
-    QUEUE_COLUMNS,
-    export_customers,
-    export_events,
-    export_queue,
-    export_view,
-)
-from backoffice_tui.services.queue import QueueFilter, QueueSort, list_queue
-from backoffice_tui.services.saved_views import (
+from backoffice_tui.services.customers.saved_views import (
     EVENTS,
     WORK_ITEMS,
     queue_view_filters,
     save_view,
     timeline_view_filters,
 )
-from backoffice_tui.services.timeline import TimelineFilter, customer_timeline
+from backoffice_tui.services.customers.search import list_customers
+from backoffice_tui.services.customers.timeline import TimelineFilter, customer_timeline
+from backoffice_tui.services.events import events_since
+from backoffice_tui.services.exports import rows as exports
+from backoffice_tui.services.exports.rows import (
+    QUEUE_COLUMNS,
+    export_customers,
+    export_events,
+    export_queue,
+    export_view,
+)
+from backoffice_tui.services.work.queue import QueueFilter, QueueSort, list_queue
 from backoffice_tui.store.database import Database
 
 EVERY_STATUS = QueueFilter(statuses=tuple(WorkStatus))

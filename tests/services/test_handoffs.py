@@ -13,13 +13,14 @@ from backoffice_tui.domain.errors import (
     PermissionDenied,
 )
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services import handoffs, work_items
-from backoffice_tui.services.handoffs_checklist import (
+from backoffice_tui.services.customers.timeline import customer_timeline
+from backoffice_tui.services.handoffs import actions as handoffs
+from backoffice_tui.services.handoffs.checklist import (
     answer_item,
     answer_item_by_key,
     toggle_item,
 )
-from backoffice_tui.services.handoffs_read import (
+from backoffice_tui.services.handoffs.read import (
     Direction,
     HandoffDetail,
     HandoffFilter,
@@ -28,8 +29,9 @@ from backoffice_tui.services.handoffs_read import (
     handoff_of_work_item,
     list_handoffs,
 )
-from backoffice_tui.services.queue import QueueFilter, get_queue_row, list_queue
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.queue import QueueFilter, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Event, WorkItem
 
@@ -92,12 +94,12 @@ def test_starting_a_handoff_step_opens_a_draft_with_the_template_checklist(
         limit=1,
     )[0]
     ryan = as_user("ryan")
-    work_items.start(ryan, development.id)
-    work_items.done(ryan, development.id)
+    lifecycle.start(ryan, development.id)
+    lifecycle.done(ryan, development.id)
     acceptance = next_step(demo_db, development.id)
     assert handoff_of_work_item(demo_db, acceptance.id) is None  # ready, not started
 
-    work_items.start(ryan, acceptance.id)
+    lifecycle.start(ryan, acceptance.id)
     handoff_id = handoff_of_work_item(demo_db, acceptance.id)
     assert handoff_id is not None
     detail = handoff_detail(demo_db, handoff_id)
@@ -127,7 +129,7 @@ def test_starting_a_handoff_step_opens_a_draft_with_the_template_checklist(
 def test_done_on_a_handoff_step_is_refused_until_accepted(demo_db: Database, as_user) -> None:
     row = find_handoff(demo_db, "ORD-2026-0010", "draft")
     with pytest.raises(InvalidTransition) as refused:
-        work_items.done(as_user("ryan"), row.work_item_id)
+        lifecycle.done(as_user("ryan"), row.work_item_id)
     assert str(refused.value) == (
         f"cannot finish work item {row.work_item_id} directly: it ends in handoff {row.id} "
         "(draft); finish it by having team operations accept the handoff"

@@ -7,12 +7,13 @@ from dataclasses import replace
 from sqlalchemy import func, select
 
 from backoffice_tui.domain.errors import BackofficeError
-from backoffice_tui.services import handoff_documents, handoffs
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.handoffs_checklist import answer_item, toggle_item
-from backoffice_tui.services.handoffs_read import handoff_detail
-from backoffice_tui.services.queue import get_queue_row
+from backoffice_tui.services.handoffs import actions as handoffs
+from backoffice_tui.services.handoffs import documents as handoff_documents
+from backoffice_tui.services.handoffs.checklist import answer_item, toggle_item
+from backoffice_tui.services.handoffs.read import handoff_detail
+from backoffice_tui.services.work.queue import get_queue_row
 from backoffice_tui.store.models import DocumentRevision, Event
 from tests.services.test_handoffs import find_handoff, item
 

@@ -10,9 +10,9 @@ from backoffice_tui.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from backoffice_tui.services import handoffs
-from backoffice_tui.services.handoff_documents import add_document, add_revision
-from backoffice_tui.services.handoffs_read import handoff_detail
+from backoffice_tui.services.handoffs import actions as handoffs
+from backoffice_tui.services.handoffs.documents import add_document, add_revision
+from backoffice_tui.services.handoffs.read import handoff_detail
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Event
 from tests.services.test_handoffs import find_handoff

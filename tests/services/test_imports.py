@@ -13,9 +13,9 @@ from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.io.importing import prepare_import
 from backoffice_tui.io.writers import ExportFormat, write_file
-from backoffice_tui.services import work_items
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.exports import export_queue
+from backoffice_tui.services.customers.timeline import customer_timeline
+from backoffice_tui.services.exports.rows import export_queue
 from backoffice_tui.services.imports import (
     ImportOptions,
     ImportRejected,
@@ -24,8 +24,8 @@ from backoffice_tui.services.imports import (
     check_import,
     run_import,
 )
-from backoffice_tui.services.queue import QueueFilter, get_queue_row
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work.queue import QueueFilter, get_queue_row
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Customer, Event, Order, OrderLine, WorkItem
 from tests.io.files import japanese_customers_cp932, orders_workbook, write_csv
@@ -194,7 +194,7 @@ def edit_workbook(path: Path, edits: dict[int, dict[str, object]]) -> None:
 
 
 def items_of(db: Database, status: str, team: str = "build") -> list[Any]:
-    from backoffice_tui.services.queue import list_queue
+    from backoffice_tui.services.work.queue import list_queue
 
     return list_queue(
         db,

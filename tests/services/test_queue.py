@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
-from backoffice_tui.services.queue import QueueFilter, list_queue
+from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Team, User, WorkItem
 

@@ -6,8 +6,7 @@ import pytest
 
 from backoffice_tui.domain.errors import InvalidInput, NotFound, PermissionDenied
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services.queue import QueueFilter, QueueSort
-from backoffice_tui.services.saved_views import (
+from backoffice_tui.services.customers.saved_views import (
     EVENTS,
     WORK_ITEMS,
     find_view,
@@ -18,7 +17,8 @@ from backoffice_tui.services.saved_views import (
     timeline_filter_of,
     timeline_view_filters,
 )
-from backoffice_tui.services.timeline import TimelineFilter
+from backoffice_tui.services.customers.timeline import TimelineFilter
+from backoffice_tui.services.work.queue import QueueFilter, QueueSort
 
 
 def test_filters_survive_the_round_trip() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.resources import sample_data_dir
-from backoffice_tui.services.templates import list_templates, load_templates
+from backoffice_tui.services.work.templates import list_templates, load_templates
 from backoffice_tui.store.database import Database
 
 CLOUD = sample_data_dir() / "templates" / "cloud.toml"

@@ -4,13 +4,13 @@ import pytest
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services import work_items
-from backoffice_tui.services.timeline import (
+from backoffice_tui.services.customers.timeline import (
     TimelineFilter,
     count_timeline,
     customer_timeline,
     timeline_window,
 )
+from backoffice_tui.services.work import items as work_items
 from backoffice_tui.store.database import Database
 from tests.services.test_work_items import find_item
 

@@ -5,7 +5,7 @@ import pytest
 from backoffice_tui.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from backoffice_tui.domain.roles import Role
 from backoffice_tui.services.identity import resolve_actor
-from backoffice_tui.services.users import add_user, list_users, parse_membership
+from backoffice_tui.services.people.users import add_user, list_users, parse_membership
 from backoffice_tui.store.database import Database
 
 

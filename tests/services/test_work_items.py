@@ -15,12 +15,14 @@ from backoffice_tui.domain.errors import (
     PermissionDenied,
 )
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services import handoffs, work_items
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.handoffs_checklist import answer_item
-from backoffice_tui.services.handoffs_read import handoff_detail, handoff_of_work_item
-from backoffice_tui.services.queue import QueueFilter, QueueRow, get_queue_row, list_queue
+from backoffice_tui.services.handoffs import actions as handoffs
+from backoffice_tui.services.handoffs.checklist import answer_item
+from backoffice_tui.services.handoffs.read import handoff_detail, handoff_of_work_item
+from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.queue import QueueFilter, QueueRow, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Event, WorkItem, WorkItemNote
 from tests.conftest import approve_through
@@ -54,11 +56,11 @@ def test_claim_start_done_makes_the_next_step_ready(demo_db: Database, as_user) 
     before = kinds_for(demo_db, item.id)
     david = as_user("david")
     work_items.claim(david, item.id)
-    work_items.start(david, item.id)
+    lifecycle.start(david, item.id)
     if approve_through(demo_db, "work_item", item.id) is not None:
         with demo_db.read() as session:  # an approved step, the approval as only change
             assert session.get(WorkItem, item.id).version == item.version + 2
-    work_items.done(david, item.id)
+    lifecycle.done(david, item.id)
 
     row = get_queue_row(demo_db, item.id)
     assert (row.status, row.assignee, row.version) == ("done", "david", item.version + 3)
@@ -90,14 +92,14 @@ def test_finishing_the_last_step_completes_the_line(demo_db: Database, as_user) 
     admin = as_user("admin-ito")  # admins may act in every team
     for item_id in steps:
         assert get_queue_row(demo_db, item_id).status == "ready"
-        work_items.start(admin, item_id)
+        lifecycle.start(admin, item_id)
         approve_through(demo_db, "work_item", item_id)
         handoff_id = handoff_of_work_item(demo_db, item_id)
         if handoff_id is None:
-            work_items.done(admin, item_id)
+            lifecycle.done(admin, item_id)
             continue
         with pytest.raises(InvalidTransition, match="accept the handoff"):
-            work_items.done(admin, item_id)
+            lifecycle.done(admin, item_id)
         for entry in handoff_detail(demo_db, handoff_id).items:  # ends by being accepted
             if entry.required:
                 answer_item(admin, entry.id, "yes" if entry.kind == "check" else "see the file")
@@ -135,7 +137,7 @@ def test_non_members_cannot_act_and_nothing_changes(demo_db: Database, as_user) 
     with pytest.raises(PermissionDenied, match="not in team design"):
         work_items.claim(tanaka, item.id)
     with pytest.raises(PermissionDenied):
-        work_items.start(tanaka, item.id)
+        lifecycle.start(tanaka, item.id)
     with pytest.raises(PermissionDenied):
         work_items.add_note(tanaka, item.id, "hello")
     assert get_queue_row(demo_db, item.id) == item
@@ -144,11 +146,11 @@ def test_non_members_cannot_act_and_nothing_changes(demo_db: Database, as_user) 
 
 def test_only_the_assignee_or_a_lead_finishes(demo_db: Database, as_user) -> None:
     item = find_item(demo_db, "design", WorkStatus.READY)
-    work_items.start(as_user("david"), item.id)  # claims it too
+    lifecycle.start(as_user("david"), item.id)  # claims it too
     approve_through(demo_db, "work_item", item.id)
     with pytest.raises(PermissionDenied, match="only a lead of team design"):
-        work_items.done(as_user("priya"), item.id)
-    work_items.done(as_user("sato"), item.id)  # sato leads design
+        lifecycle.done(as_user("priya"), item.id)
+    lifecycle.done(as_user("sato"), item.id)  # sato leads design
     assert get_queue_row(demo_db, item.id).status == "done"
 
 
@@ -156,7 +158,7 @@ def test_wrong_transitions_are_refused(demo_db: Database, as_user) -> None:
     item = find_item(demo_db, "design", WorkStatus.READY)
     david = as_user("david")
     with pytest.raises(InvalidTransition, match=r"cannot finish .* it is ready"):
-        work_items.done(david, item.id)
+        lifecycle.done(david, item.id)
     with pytest.raises(InvalidTransition, match="cannot unblock"):
         work_items.unblock(david, item.id)
     with pytest.raises(NotFound, match="no work item 987654"):
@@ -166,7 +168,7 @@ def test_wrong_transitions_are_refused(demo_db: Database, as_user) -> None:
 def test_block_needs_a_reason_and_unblock_restores(demo_db: Database, as_user) -> None:
     item = find_item(demo_db, "design", WorkStatus.READY)
     david = as_user("david")
-    work_items.start(david, item.id)
+    lifecycle.start(david, item.id)
     with pytest.raises(InvalidInput, match="reason is required"):
         work_items.block(david, item.id, "   ")
     work_items.block(david, item.id, "waiting for the floor plan")
@@ -180,10 +182,10 @@ def test_block_needs_a_reason_and_unblock_restores(demo_db: Database, as_user) -
 def test_skip_is_for_leads_and_readies_the_next_step(demo_db: Database, as_user) -> None:
     item = find_item(demo_db, "design", WorkStatus.READY)
     with pytest.raises(PermissionDenied, match="only a lead"):
-        work_items.skip(as_user("david"), item.id, "not needed")
+        lifecycle.skip(as_user("david"), item.id, "not needed")
     with pytest.raises(InvalidInput):
-        work_items.skip(as_user("sato"), item.id, "")
-    work_items.skip(as_user("sato"), item.id, "survey from 2025 still valid")
+        lifecycle.skip(as_user("sato"), item.id, "")
+    lifecycle.skip(as_user("sato"), item.id, "survey from 2025 still valid")
     assert get_queue_row(demo_db, item.id).status == "skipped"
     assert kinds_for(demo_db, item.id)[-1] == "work_item.skipped"
 

@@ -9,8 +9,8 @@ import pytest
 from textual.pilot import Pilot
 
 from backoffice_tui.config import Settings
+from backoffice_tui.demo.load import load_demo
 from backoffice_tui.services.connection import open_database, upgrade_schema
-from backoffice_tui.services.demo import load_demo
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.app import BackofficeApp, create_app
 from tests.conftest import resolve_actor_for

@@ -10,11 +10,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+from backoffice_tui.demo.applications import load_demo_applications
 from backoffice_tui.resources import sample_data_dir
-from backoffice_tui.services import applications, approvals
-from backoffice_tui.services.application_kinds import load_kinds
-from backoffice_tui.services.applications_demo import load_demo_applications
-from backoffice_tui.services.applications_read import application_detail, my_applications
+from backoffice_tui.services.applications import actions as applications
+from backoffice_tui.services.applications.kinds import load_kinds
+from backoffice_tui.services.applications.read import application_detail, my_applications
+from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
 from backoffice_tui.store.database import Database

@@ -14,10 +14,10 @@ from textual.widgets import OptionList
 from backoffice_tui.domain.approvals import Action
 from backoffice_tui.domain.errors import Conflict, DatabaseUnavailable, InvalidTransition
 from backoffice_tui.domain.templates import ApprovalStageSpec
-from backoffice_tui.services import approvals
-from backoffice_tui.services.approvals_read import inbox_window
+from backoffice_tui.services.approvals import actions as approvals
+from backoffice_tui.services.approvals.read import inbox_window
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.users import add_user
+from backoffice_tui.services.people.users import add_user
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import ApprovalDecision, ApprovalRequest, Order
 from backoffice_tui.tui.app import BackofficeApp

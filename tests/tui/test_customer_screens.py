@@ -5,9 +5,9 @@ from datetime import date
 from textual.widgets import OptionList
 
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services.customers import customer_detail
-from backoffice_tui.services.queue import QueueFilter, list_queue
-from backoffice_tui.services.timeline import customer_timeline
+from backoffice_tui.services.customers.search import customer_detail
+from backoffice_tui.services.customers.timeline import customer_timeline
+from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.screens.customer import CustomerScreen, parse_date_range
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
@@ -151,7 +151,7 @@ async def test_x_exports_the_timeline_to_the_current_directory(
 async def test_enter_on_a_handoff_event_opens_the_handoff(
     console: MakeApp, demo_db: Database
 ) -> None:
-    from backoffice_tui.services.timeline import TimelineFilter
+    from backoffice_tui.services.customers.timeline import TimelineFilter
     from backoffice_tui.tui.screens.handoff import HandoffScreen
 
     handoff_events = [

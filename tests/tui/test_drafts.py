@@ -5,7 +5,7 @@ from datetime import date
 from textual.widgets import Input
 
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services.queue import QueueFilter, list_queue
+from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.screens.dialogs import AskText
 from backoffice_tui.tui.screens.item import note_draft
@@ -39,7 +39,7 @@ async def test_a_note_survives_a_crash_and_goes_once_saved(
         await pilot.press(*" for the key", "enter")
         await settle(pilot)
         assert workspace_of(second.screen).drafts.get(note_draft(row.id)) is None
-    from backoffice_tui.services.work_item_detail import work_item_detail
+    from backoffice_tui.services.work.detail import work_item_detail
 
     notes = [n.body for n in work_item_detail(demo_db, row.id).notes]
     assert notes == ["called the site, waiting for the key"]

@@ -4,14 +4,14 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.handoffs_checklist import answer_item
-from backoffice_tui.services.handoffs_read import (
+from backoffice_tui.services.handoffs.checklist import answer_item
+from backoffice_tui.services.handoffs.read import (
     Direction,
     HandoffFilter,
     handoff_detail,
     list_handoffs,
 )
-from backoffice_tui.services.queue import get_queue_row
+from backoffice_tui.services.work.queue import get_queue_row
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne

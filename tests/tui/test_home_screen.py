@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from backoffice_tui.services.home import home_counts
-from backoffice_tui.services.queue import QueueFilter, count_queue
+from backoffice_tui.services.insight.home import home_counts
+from backoffice_tui.services.work.queue import QueueFilter, count_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.home import HomeScreen

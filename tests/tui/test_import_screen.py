@@ -5,8 +5,8 @@ from pathlib import Path
 
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.io.writers import ExportFormat, write_file
-from backoffice_tui.services.exports import export_queue
-from backoffice_tui.services.queue import QueueFilter, get_queue_row, list_queue
+from backoffice_tui.services.exports.rows import export_queue
+from backoffice_tui.services.work.queue import QueueFilter, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.screens.import_file import ImportScreen
 from backoffice_tui.tui.widgets.quiet_input import QuietInput

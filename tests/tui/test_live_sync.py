@@ -9,11 +9,11 @@ from datetime import date
 
 import pytest
 
-from backoffice_tui.services import work_items
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
-from backoffice_tui.services.queue import QueueFilter, QueueRow, list_queue
-from backoffice_tui.services.work_item_detail import team_members
+from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work.detail import team_members
+from backoffice_tui.services.work.queue import QueueFilter, QueueRow, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.queue import QueueScreen
@@ -147,8 +147,8 @@ async def test_an_open_handoff_follows_another_operators_answer(
     console: MakeApp, demo_db: Database
 ) -> None:
     from backoffice_tui.services.context import Context
-    from backoffice_tui.services.handoffs_checklist import answer_item
-    from backoffice_tui.services.handoffs_read import handoff_detail
+    from backoffice_tui.services.handoffs.checklist import answer_item
+    from backoffice_tui.services.handoffs.read import handoff_detail
     from backoffice_tui.tui.screens.handoff import HandoffScreen
     from tests.conftest import resolve_actor_for
     from tests.services.test_handoffs import find_handoff, item

@@ -2,7 +2,7 @@
 
 from sqlalchemy import update
 
-from backoffice_tui.services.queue import QueueFilter
+from backoffice_tui.services.work.queue import QueueFilter
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Customer
 from backoffice_tui.tui.screens.queue import QueueScreen

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from backoffice_tui.services.demo_generate import generate
-from backoffice_tui.services.queue import QueueFilter, list_queue
+from backoffice_tui.demo.generate import generate
+from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.app import create_app
 from backoffice_tui.tui.widgets.queue_table import WINDOW, QueueTable

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services.queue import QueueFilter, count_queue, get_queue_row, list_queue
+from backoffice_tui.services.work.queue import QueueFilter, count_queue, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import WorkItem, WorkItemNote
 from backoffice_tui.tui.app import BackofficeApp

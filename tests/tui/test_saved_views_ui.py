@@ -2,9 +2,9 @@
 
 from textual.widgets import OptionList
 
-from backoffice_tui.services.queue import QueueFilter, QueueSort
-from backoffice_tui.services.saved_views import list_views
-from backoffice_tui.services.timeline import TimelineFilter
+from backoffice_tui.services.customers.saved_views import list_views
+from backoffice_tui.services.customers.timeline import TimelineFilter
+from backoffice_tui.services.work.queue import QueueFilter, QueueSort
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.dialogs import PickOne

@@ -7,9 +7,9 @@ import click
 from backoffice_tui.cli.logs import log_file
 from backoffice_tui.cli.state import CliState
 from backoffice_tui.config import demo_database_url
+from backoffice_tui.demo.load import load_demo
 from backoffice_tui.services.connection import open_database, upgrade_schema
-from backoffice_tui.services.customers import customer_detail
-from backoffice_tui.services.demo import load_demo
+from backoffice_tui.services.customers.search import customer_detail
 from backoffice_tui.services.identity import os_login
 
 

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from backoffice_tui.io.writers import ExportFormat, write_file
-from backoffice_tui.services import exports
 from backoffice_tui.services.connection import Database
-from backoffice_tui.services.timeline import TimelineFilter
+from backoffice_tui.services.customers.timeline import TimelineFilter
+from backoffice_tui.services.exports import rows as exports
 
 
 def export_timeline(

@@ -24,14 +24,14 @@ from backoffice_tui.config import Settings
 from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.services.connection import Database
 from backoffice_tui.services.context import Actor
-from backoffice_tui.services.events import EventRecord
-from backoffice_tui.services.queue import QueueFilter
-from backoffice_tui.services.saved_views import (
+from backoffice_tui.services.customers.saved_views import (
     WORK_ITEMS,
     SavedViewRow,
     queue_filter_of,
     timeline_filter_of,
 )
+from backoffice_tui.services.events import EventRecord
+from backoffice_tui.services.work.queue import QueueFilter
 from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from backoffice_tui.tui.commands import screen_commands

@@ -21,7 +21,7 @@ from textual.timer import Timer
 from backoffice_tui.domain.approvals import PAST_TENSE, Action
 from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.domain.text import visible_text
-from backoffice_tui.services import approvals
+from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.context import Context
 from backoffice_tui.tui.drafts import Drafts
 

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 import click
 
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus, parse_status
-from backoffice_tui.services.queue import QueueFilter
+from backoffice_tui.services.work.queue import QueueFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,9 +10,9 @@ from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.resources import sample_data_dir
-from backoffice_tui.services import applications as application_actions
-from backoffice_tui.services.application_kinds import list_kinds, load_kinds
-from backoffice_tui.services.applications_read import (
+from backoffice_tui.services.applications import actions as application_actions
+from backoffice_tui.services.applications.kinds import list_kinds, load_kinds
+from backoffice_tui.services.applications.read import (
     ApplicationDetail,
     application_detail,
     my_applications,

@@ -12,14 +12,14 @@ from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.domain.approvals import PAST_TENSE, Action, RequestState
 from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.services import approvals as approval_actions
-from backoffice_tui.services.approval_route_files import SUBJECT_KINDS, request_from_file
-from backoffice_tui.services.approvals_read import (
+from backoffice_tui.services.approvals import actions as approval_actions
+from backoffice_tui.services.approvals.read import (
     RequestDetail,
     RequestSummary,
     list_requests,
     request_detail,
 )
+from backoffice_tui.services.approvals.route_files import SUBJECT_KINDS, request_from_file
 
 DECIDE_ACTIONS = (
     "approve",

@@ -11,11 +11,11 @@ from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.timeline_export import export_timeline
 from backoffice_tui.io.writers import ExportFormat, write_stream
-from backoffice_tui.services import exports
-from backoffice_tui.services.customers import customer_detail, list_customers
-from backoffice_tui.services.timeline import (
+from backoffice_tui.services.customers.search import customer_detail, list_customers
+from backoffice_tui.services.customers.timeline import (
     customer_timeline,
 )
+from backoffice_tui.services.exports import rows as exports
 
 
 @click.group()

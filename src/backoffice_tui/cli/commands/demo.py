@@ -8,8 +8,8 @@ from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.console import prepare_demo_database, run_console
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.services.demo import load_demo
-from backoffice_tui.services.demo_generate import generate
+from backoffice_tui.demo.generate import generate
+from backoffice_tui.demo.load import load_demo
 
 
 @click.group(invoke_without_command=True)

@@ -16,7 +16,7 @@ from backoffice_tui.cli.commands._options import (
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.io.writers import ExportFormat, write_file, write_stream
-from backoffice_tui.services.exports import (
+from backoffice_tui.services.exports.rows import (
     ExportTable,
     export_customers,
     export_events,

@@ -5,9 +5,10 @@ import click
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.services import handoff_documents, handoffs_checklist
-from backoffice_tui.services import handoffs as handoff_actions
-from backoffice_tui.services.handoffs_read import (
+from backoffice_tui.services.handoffs import actions as handoff_actions
+from backoffice_tui.services.handoffs import checklist as handoffs_checklist
+from backoffice_tui.services.handoffs import documents as handoff_documents
+from backoffice_tui.services.handoffs.read import (
     Direction,
     HandoffDetail,
     HandoffFilter,

@@ -12,8 +12,9 @@ from backoffice_tui.cli.commands._options import (
 )
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.services import work_items
-from backoffice_tui.services.queue import QueueRow, get_queue_row, list_queue
+from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.queue import QueueRow, get_queue_row, list_queue
 
 _COLUMNS = ("ID", "CUSTOMER", "ORDER", "SERVICE", "STEP", "TEAM", "ASSIGNEE", "STATUS", "DUE")
 
@@ -117,8 +118,8 @@ def _simple_action(name: str, action, verb: str, help_text: str) -> None:  # typ
 
 _simple_action("claim", work_items.claim, "claimed", "Take an unassigned item.")
 _simple_action("release", work_items.release, "released", "Give an item back to the team.")
-_simple_action("start", work_items.start, "started", "Start a ready item (claims it if free).")
-_simple_action("done", work_items.done, "finished", "Finish an item; the next step becomes ready.")
+_simple_action("start", lifecycle.start, "started", "Start a ready item (claims it if free).")
+_simple_action("done", lifecycle.done, "finished", "Finish an item; the next step becomes ready.")
 _simple_action("unblock", work_items.unblock, "unblocked", "Unblock an item.")
 
 
@@ -137,7 +138,7 @@ def _reason_action(name: str, action, verb: str, help_text: str) -> None:  # typ
 
 
 _reason_action("block", work_items.block, "blocked", "Block an item, saying why.")
-_reason_action("skip", work_items.skip, "skipped", "Skip a step, saying why (leads).")
+_reason_action("skip", lifecycle.skip, "skipped", "Skip a step, saying why (leads).")
 
 
 @queue.command("assign")

@@ -7,7 +7,7 @@ import click
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.services.templates import list_templates, load_templates
+from backoffice_tui.services.work.templates import list_templates, load_templates
 
 
 @click.group()

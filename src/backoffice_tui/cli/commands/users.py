@@ -6,7 +6,7 @@ from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.domain.errors import NotFound
-from backoffice_tui.services.users import add_user, list_users, parse_membership
+from backoffice_tui.services.people.users import add_user, list_users, parse_membership
 
 
 @click.group()

@@ -18,8 +18,8 @@ from backoffice_tui.services.imports.run import (
     require_admin,
     shown,
 )
-from backoffice_tui.services.orders import NewOrder, add_order
-from backoffice_tui.services.templates import latest_template
+from backoffice_tui.services.work.orders import NewOrder, add_order
+from backoffice_tui.services.work.templates import latest_template
 from backoffice_tui.store.models import Customer, Order, OrderLine, ProcessTemplate, Service
 
 

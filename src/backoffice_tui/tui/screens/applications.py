@@ -18,9 +18,9 @@ from textual.widgets.option_list import Option
 
 from backoffice_tui.domain.application_kinds import ApplicationKindSpec, FieldSpec
 from backoffice_tui.domain.approvals import WITH_REQUESTER, RequestState
-from backoffice_tui.services import applications
-from backoffice_tui.services.application_kinds import current_kind, list_kinds
-from backoffice_tui.services.applications_read import (
+from backoffice_tui.services.applications import actions as applications
+from backoffice_tui.services.applications.kinds import current_kind, list_kinds
+from backoffice_tui.services.applications.read import (
     ApplicationDetail,
     ApplicationRow,
     application_detail,

@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from backoffice_tui.domain.errors import BackofficeError
-from backoffice_tui.services.approvals_read import (
+from backoffice_tui.services.approvals.read import (
     InboxRow,
     RequestDetail,
     count_inbox,

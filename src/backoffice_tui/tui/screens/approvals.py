@@ -16,9 +16,9 @@ from textual.message import Message
 from backoffice_tui.domain.approvals import PAST_TENSE, REQUESTER, Action
 from backoffice_tui.domain.errors import BackofficeError
 from backoffice_tui.domain.text import visible_text
-from backoffice_tui.services import approvals
-from backoffice_tui.services.approvals_read import InboxRow, request_detail
-from backoffice_tui.services.users import list_users
+from backoffice_tui.services.approvals import actions as approvals
+from backoffice_tui.services.approvals.read import InboxRow, request_detail
+from backoffice_tui.services.people.users import list_users
 from backoffice_tui.tui.pending_decisions import PendingDecision, commit_decision
 from backoffice_tui.tui.screens.approval_lists import ApprovalListsScreen, reading_time
 from backoffice_tui.tui.screens.bulk_results import BulkResults, ItemResult

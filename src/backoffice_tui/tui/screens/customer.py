@@ -17,16 +17,16 @@ from textual.widgets.option_list import Option
 
 from backoffice_tui.io.timeline_export import default_export_path, export_timeline
 from backoffice_tui.io.writers import ExportFormat
-from backoffice_tui.services.customers import CustomerDetail, LineProgress, customer_detail
-from backoffice_tui.services.directory import list_services
-from backoffice_tui.services.saved_views import EVENTS, timeline_view_filters
-from backoffice_tui.services.timeline import (
+from backoffice_tui.services.customers.saved_views import EVENTS, timeline_view_filters
+from backoffice_tui.services.customers.search import CustomerDetail, LineProgress, customer_detail
+from backoffice_tui.services.customers.timeline import (
     TimelineEntry,
     TimelineFilter,
     count_timeline,
     event_kinds,
     timeline_window,
 )
+from backoffice_tui.services.people.directory import list_services
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from backoffice_tui.services.customers import CustomerRow, list_customers
+from backoffice_tui.services.customers.search import CustomerRow, list_customers
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader

@@ -15,8 +15,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from backoffice_tui.services import handoff_documents, handoffs, handoffs_checklist
-from backoffice_tui.services.handoffs_read import (
+from backoffice_tui.services.handoffs import actions as handoffs
+from backoffice_tui.services.handoffs import checklist as handoffs_checklist
+from backoffice_tui.services.handoffs import documents as handoff_documents
+from backoffice_tui.services.handoffs.read import (
     ChecklistEntry,
     DocumentEntry,
     HandoffDetail,

@@ -11,14 +11,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from backoffice_tui.services.directory import list_teams
-from backoffice_tui.services.handoffs import OPEN_STATES, HandoffState
-from backoffice_tui.services.handoffs_read import (
+from backoffice_tui.services.handoffs.read import (
     Direction,
     HandoffFilter,
     HandoffRow,
     list_handoffs,
 )
+from backoffice_tui.services.handoffs.records import OPEN_STATES, HandoffState
+from backoffice_tui.services.people.directory import list_teams
 from backoffice_tui.tui.screens.dialogs import PickOne
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.text import fit, plain

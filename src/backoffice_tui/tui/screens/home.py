@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from backoffice_tui.services.home import HomeCounts, home_counts
-from backoffice_tui.services.queue import QueueFilter, QueueSort
+from backoffice_tui.services.insight.home import HomeCounts, home_counts
+from backoffice_tui.services.work.queue import QueueFilter, QueueSort
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.worker_errors import ReportsWorkerFailures

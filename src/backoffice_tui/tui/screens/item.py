@@ -10,8 +10,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from backoffice_tui.services import work_items
-from backoffice_tui.services.work_item_detail import WorkItemDetail, work_item_detail
+from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work.detail import WorkItemDetail, work_item_detail
 from backoffice_tui.tui.screens.dialogs import AskText
 from backoffice_tui.tui.text import fit, plain_lines
 from backoffice_tui.tui.widgets.app_header import AppHeader

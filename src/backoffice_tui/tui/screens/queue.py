@@ -13,18 +13,19 @@ from textual.widgets import Footer, Static
 
 from backoffice_tui.domain.errors import BackofficeError
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
-from backoffice_tui.services import work_items
-from backoffice_tui.services.directory import list_teams
-from backoffice_tui.services.queue import (
+from backoffice_tui.services.customers.saved_views import WORK_ITEMS, queue_view_filters
+from backoffice_tui.services.people.directory import list_teams
+from backoffice_tui.services.people.users import list_users
+from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.detail import team_members
+from backoffice_tui.services.work.queue import (
     QueueFilter,
     QueueRow,
     QueueSort,
     count_queue,
     list_queue,
 )
-from backoffice_tui.services.saved_views import WORK_ITEMS, queue_view_filters
-from backoffice_tui.services.users import list_users
-from backoffice_tui.services.work_item_detail import team_members
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, PickOne, pick_after_loading
 from backoffice_tui.tui.screens.item import WorkItemScreen, note_draft
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
@@ -351,11 +352,11 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
         actions: dict[str, Callable[[QueueRow], object]] = {
             "claim": lambda r: work_items.claim(ctx, r.id, r.version),
             "release": lambda r: work_items.release(ctx, r.id, r.version),
-            "start": lambda r: work_items.start(ctx, r.id, r.version),
-            "done": lambda r: work_items.done(ctx, r.id, r.version),
+            "start": lambda r: lifecycle.start(ctx, r.id, r.version),
+            "done": lambda r: lifecycle.done(ctx, r.id, r.version),
             "unblock": lambda r: work_items.unblock(ctx, r.id, r.version),
             "block": lambda r: work_items.block(ctx, r.id, argument or "", r.version),
-            "skip": lambda r: work_items.skip(ctx, r.id, argument or "", r.version),
+            "skip": lambda r: lifecycle.skip(ctx, r.id, argument or "", r.version),
             "assign": lambda r: work_items.assign(ctx, r.id, argument or "", r.version),
             "note": lambda r: (
                 work_items.add_note(ctx, r.id, argument or ""),

@@ -5,8 +5,8 @@ from typing import Any
 
 from textual.screen import Screen
 
-from backoffice_tui.services.directory import teams_of
-from backoffice_tui.services.saved_views import SavedViewRow, list_views, save_view
+from backoffice_tui.services.customers.saved_views import SavedViewRow, list_views, save_view
+from backoffice_tui.services.people.directory import teams_of
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
 from backoffice_tui.tui.workspace import workspace_of
 

@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from backoffice_tui.domain.approvals import WITH_REQUESTER, RequestState
-from backoffice_tui.services.applications_read import ApplicationDetail
-from backoffice_tui.services.approvals_read import StageView
+from backoffice_tui.services.applications.read import ApplicationDetail
+from backoffice_tui.services.approvals.read import StageView
 from backoffice_tui.tui.text import fit, plain
 
 

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from backoffice_tui.domain.approvals import PAST_TENSE, Action, RequestState, StageState
 from backoffice_tui.domain.text import visible_text
-from backoffice_tui.services.approvals_read import DecisionView, RequestDetail, StageView
+from backoffice_tui.services.approvals.read import DecisionView, RequestDetail, StageView
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.inbox_table import kind_text, state_text
 

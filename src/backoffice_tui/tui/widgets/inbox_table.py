@@ -9,7 +9,7 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 
 from backoffice_tui.domain.approvals import RequestState
-from backoffice_tui.services.approvals_read import InboxRow
+from backoffice_tui.services.approvals.read import InboxRow
 from backoffice_tui.tui.widgets.virtual_table import Column, Count, Fetch, VirtualTable
 
 SUBJECT_KINDS = {"work_item": "step", "handoff": "handoff", "order": "order"}

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from rich.style import Style
 from textual.binding import Binding, BindingType
 
-from backoffice_tui.services.queue import QueueRow, QueueSort
+from backoffice_tui.services.work.queue import QueueRow, QueueSort
 from backoffice_tui.tui.widgets.virtual_table import (
     WINDOW,
     Column,

@@ -4,7 +4,7 @@ from typing import Any
 
 from rich.style import Style
 
-from backoffice_tui.services.timeline import TimelineEntry
+from backoffice_tui.services.customers.timeline import TimelineEntry
 from backoffice_tui.tui.widgets.virtual_table import Column, VirtualTable
 
 

@@ -1,0 +1,1 @@
+"""Insight: the numbers that tell where work stands (the home screen's counts)."""

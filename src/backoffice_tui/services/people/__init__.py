@@ -1,0 +1,1 @@
+"""People: users, teams and memberships, and the short lists pickers offer."""

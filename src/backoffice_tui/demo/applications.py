@@ -133,11 +133,11 @@ def replay_application(
             return application_id
     clock.move_to(clock.at + timedelta(hours=2))
     if plan.state in (RequestState.REJECTED, RequestState.SENT_BACK):
-        decider = Context(db, _decider(db, actors, request_id, clock.at), clock)
+        deciding = Context(db, _decider(db, actors, request_id, clock.at), clock)
         if plan.state == RequestState.REJECTED:
-            approvals.reject(decider, request_id, plan.comment)
+            approvals.reject(deciding, request_id, plan.comment)
         else:
-            approvals.send_back(decider, request_id, plan.comment)
+            approvals.send_back(deciding, request_id, plan.comment)
     elif plan.state == RequestState.WITHDRAWN:
         applications.withdraw(applicant, application_id, plan.comment)
     elif plan.state == RequestState.PULLED_BACK:

@@ -24,6 +24,7 @@ from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services.identity import os_login
 from backoffice_tui.services.work.templates import read_toml
+from backoffice_tui.store.base import table_of
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
     Customer,
@@ -176,8 +177,8 @@ def generate(
         line_id = _next_id(session, OrderLine.id)
         item_id = _next_id(session, WorkItem.id)
         event_id = _next_id(session, Event.id)
-        customer_t, order_t, line_t = Customer.__table__, Order.__table__, OrderLine.__table__
-        item_t, event_t = WorkItem.__table__, Event.__table__
+        customer_t, order_t, line_t = table_of(Customer), table_of(Order), table_of(OrderLine)
+        item_t, event_t = table_of(WorkItem), table_of(Event)
         writer = _BulkWriter(session, [customer_t, order_t, line_t, item_t, event_t])
 
         for _ in range(customers):

@@ -32,7 +32,7 @@ from backoffice_tui.services.approvals.actions import current_stage_of
 from backoffice_tui.services.approvals.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
-from backoffice_tui.services.handoffs.actions import HandoffState
+from backoffice_tui.services.handoffs.records import HandoffState
 from backoffice_tui.services.identity import os_login
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle
@@ -81,17 +81,17 @@ def load_organisation(
         actors = {}
         for user in data["users"]:
             login = you_login if user.get("you") else user["login"]
-            row = User(login=login, name=user["name"], is_admin=bool(user.get("admin")))
-            session.add(row)
+            person = User(login=login, name=user["name"], is_admin=bool(user.get("admin")))
+            session.add(person)
             session.flush()
             for team_code, roles in user.get("teams", {}).items():
                 for role in roles:
                     session.add(
                         TeamMembership(
-                            user_id=row.id, team_id=teams[team_code].id, role=Role(role).value
+                            user_id=person.id, team_id=teams[team_code].id, role=Role(role).value
                         )
                     )
-            actors[user["login"]] = Actor(row.id, row.login, row.name, row.is_admin)
+            actors[user["login"]] = Actor(person.id, person.login, person.name, person.is_admin)
         for delegation in data.get("delegations", []):
             session.add(
                 Delegation(

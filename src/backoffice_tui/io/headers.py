@@ -86,7 +86,7 @@ def _best_header(buffer: list[Row], recognise: Recognise, wanted: int | None) ->
     for number, cells in buffer:
         texts = _texts(cells)
         if wanted is None or number == wanted:
-            candidates = [((number,), texts)]
+            candidates: list[tuple[tuple[int, ...], list[str]]] = [((number,), texts)]
             if previous is not None and any(previous):
                 candidates.append(((number - 1, number), _combined(previous, texts, recognise)))
             for rows, names in candidates:

@@ -9,7 +9,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -32,7 +32,7 @@ class TableFile(Protocol):
     name: str
     description: str
 
-    def rows(self) -> Iterator[Row]: ...
+    def rows(self) -> Generator[Row, None, None]: ...
 
     @property
     def position(self) -> int: ...
@@ -99,7 +99,7 @@ class CsvFile:
     def size(self) -> int | None:
         return self._size
 
-    def rows(self) -> Iterator[Row]:
+    def rows(self) -> Generator[Row, None, None]:
         number = 0
         with self.path.open("rb") as raw:
             self._raw = raw
@@ -137,7 +137,7 @@ class XlsxFile:
         self._sheet = worksheet
         self.sheet_name = worksheet.title
         self.description = f"{self.name} (XLSX, sheet {self.sheet_name!r})"
-        self._size = worksheet.max_row
+        self._size: int | None = worksheet.max_row
         # the stored dimension may be wrong; read every row there is
         worksheet.reset_dimensions()
         self._position = 0
@@ -160,7 +160,7 @@ class XlsxFile:
                     self._merges = scan_merged_ranges(source)
         return MergeFiller(self._merges)
 
-    def rows(self) -> Iterator[Row]:
+    def rows(self) -> Generator[Row, None, None]:
         filler = self._merged()
         for number, cells in enumerate(self._sheet.iter_rows(values_only=True), 1):
             self._position = number

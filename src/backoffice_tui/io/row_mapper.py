@@ -43,10 +43,10 @@ class RowMapper:
         for name, index, parse, words, column in self.plan:
             cell = cells[index] if index < width else None
             if cell.__class__ is str:
-                if not cell.strip():  # type: ignore[union-attr]
+                if not cell.strip():
                     values[name] = None
                     continue
-                if cell[0] == "'":  # type: ignore[index]
+                if cell[0] == "'":
                     cell = _unescape(cell)
             elif cell is None:
                 values[name] = None

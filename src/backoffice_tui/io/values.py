@@ -103,7 +103,7 @@ def _from_serial(serial: float) -> date:
     if not 1 <= serial <= _LAST_SERIAL:
         raise CellError(f"not a date (use {DATE_FORMS})")
     moment = from_excel(serial)
-    return moment.date() if isinstance(moment, datetime) else moment  # type: ignore[return-value]
+    return moment.date() if isinstance(moment, datetime) else moment
 
 
 def _ymd(year: int, month: int, day: int) -> date:

@@ -87,7 +87,7 @@ def write_json(stream: IO[str], columns: Sequence[str], rows: Iterable[Sequence[
 
 def _xlsx_text(text: str) -> str:
     """Control characters cannot be stored in XLSX: show them as symbols."""
-    return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group()[0]) % 0x20), text)
+    return str(ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group()[0]) % 0x20), text))
 
 
 def _xlsx_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:

@@ -1,10 +1,10 @@
 """Declarative base, naming conventions and column types shared by all models."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -55,3 +55,15 @@ class Base(DeclarativeBase):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for statements that bypass the ORM."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE statement changed."""
+    return cast(CursorResult[Any], result).rowcount

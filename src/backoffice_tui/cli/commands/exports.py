@@ -77,7 +77,7 @@ def export() -> None:
 @_output_options
 @pass_state
 def queue_command(
-    state: CliState, fmt: str | None, output: str, force: bool, as_json: bool, **filters: Any
+    state: CliState, /, fmt: str | None, output: str, force: bool, as_json: bool, **filters: Any
 ) -> None:
     """Work items as the queue lists them, with the id and version an import reads back."""
     queue_filter = queue_filter_from(**filters)

@@ -107,9 +107,9 @@ def print_report(report: ImportReport, prepared: PreparedImport) -> None:
             ((c.row, c.item, c.field, c.old, "→", c.new) for c in report.changes),
         )
     if report.created_keys:
-        shown = ", ".join(report.created_keys[:20])
+        first_keys = ", ".join(report.created_keys[:20])
         more = f" and {report.created - 20} more" if report.created > 20 else ""
-        say(f"new: {shown}{more}")
+        say(f"new: {first_keys}{more}")
     state = "imported" if report.applied else "checked"
     say(f"{state} {report.rows} rows of {prepared.description}: {report.summary()}")
 

@@ -43,13 +43,13 @@ def queue() -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
 @json_option
 @pass_state
-def list_command(state: CliState, limit: int, as_json: bool, **filters: Any) -> None:
+def list_command(state: CliState, /, limit: int, as_json: bool, **filters: Any) -> None:
     """List work items, earliest due first."""
     queue_filter = queue_filter_from(**filters)
     actor = state.actor() if queue_filter.assignee == "me" else None
     rows = list_queue(
         state.database(),
-        actor,  # type: ignore[arg-type]
+        actor,
         queue_filter,
         today=date.today(),
         limit=limit,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.store.database import Database
@@ -56,7 +57,7 @@ class TimelineFilter:
         return "; ".join(parts) or "every event"
 
 
-def _customer_id(session: Any, code: str) -> int:
+def _customer_id(session: Session, code: str) -> int:
     customer_id = session.scalar(select(Customer.id).where(Customer.code == code))
     if customer_id is None:
         raise NotFound(f"no customer {code!r}")
@@ -94,7 +95,7 @@ def _conditions(session: Any, customer_code: str, f: TimelineFilter) -> list[Col
     return conditions
 
 
-def _query() -> Select[tuple[Any, ...]]:
+def _query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Event.id,

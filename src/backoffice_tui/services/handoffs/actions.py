@@ -29,6 +29,7 @@ from backoffice_tui.services.handoffs.records import (
     team_code,
 )
 from backoffice_tui.services.work import lifecycle
+from backoffice_tui.store.base import rows_changed
 from backoffice_tui.store.models import Event, Handoff, HandoffItem, WorkItem
 
 # --- submit, return, accept ----------------------------------------------------------
@@ -61,7 +62,7 @@ def _set_state(session: Session, handoff: Handoff, **values: Any) -> None:
         .values(**values, version=Handoff.version + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # only without row locks, which every caller takes
+    if rows_changed(result) != 1:  # only without row locks, which every caller takes
         raise Conflict(f"handoff {handoff.id} changed while you were acting; refresh and try again")
     session.expire(handoff)
 

@@ -21,6 +21,7 @@ from backoffice_tui.services.handoffs.records import (
     record_handoff_event,
     require_editable,
 )
+from backoffice_tui.store.base import rows_changed
 from backoffice_tui.store.models import HandoffItem
 
 _YES = frozenset({"yes", "y", "x", "true", "1", "done", "ok", "checked"})
@@ -82,7 +83,7 @@ def _answer_in(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         raise _item_conflict(session, item)
     verb = "cleared" if answer is None else "ticked" if item.kind == "check" else "answered"
     shown = f": {one_line(answer)}" if answer is not None and item.kind != "check" else ""

@@ -311,10 +311,8 @@ def _documents(session: Session, handoff_id: int) -> tuple[DocumentEntry, ...]:
             .order_by(DocumentRevision.document_id, DocumentRevision.revision)
         )
     )
-    logins = _logins(
-        session,
-        {d.created_by_id for d in documents} | {r.created_by_id for r in revisions},
-    )
+    creators: set[int | None] = {d.created_by_id for d in documents}
+    logins = _logins(session, creators | {r.created_by_id for r in revisions})
     return tuple(
         DocumentEntry(
             id=document.id,

@@ -15,6 +15,7 @@ from backoffice_tui.services.imports.run import (
     present_diffs,
     require_admin,
 )
+from backoffice_tui.store.base import table_of
 from backoffice_tui.store.models import Customer
 
 _CUSTOMER_FIELDS = ("name", "reading", "segment", "notes")
@@ -102,7 +103,7 @@ class CustomerImport:
 
     def _write(self, pending: list[Pending]) -> None:
         run = self.run
-        table = Customer.__table__
+        table = table_of(Customer)
         label = run.ctx.actor.label
         creates = [p for p in pending if p.record_id is None]
         updates = [p for p in pending if p.record_id is not None]

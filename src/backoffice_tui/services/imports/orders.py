@@ -20,6 +20,7 @@ from backoffice_tui.services.imports.run import (
 )
 from backoffice_tui.services.work.orders import NewOrder, add_order
 from backoffice_tui.services.work.templates import latest_template
+from backoffice_tui.store.base import table_of
 from backoffice_tui.store.models import Customer, Order, OrderLine, ProcessTemplate, Service
 
 
@@ -107,7 +108,7 @@ class OrderImport:
         for group in good:
             try:
                 values, service_codes = self._merge(group)
-                code = values.get("code")
+                code = str(values.get("code") or "")
                 if not code:
                     raise Invalid("code", "an order code is required")
                 if code in self.seen:
@@ -280,7 +281,7 @@ class OrderImport:
                 payload=run.payload(p.row, p.diffs),
             )
         if updates:
-            table = Order.__table__
+            table = table_of(Order)
             run.session.execute(
                 update(table).where(table.c.id == bindparam("b_id")),
                 [{k: v for k, v in u.items() if k != "customer_id"} for u in updates],

@@ -25,6 +25,7 @@ from backoffice_tui.services.imports.records import (
     ImportSource,
     SourceRow,
 )
+from backoffice_tui.store.base import table_of
 from backoffice_tui.store.models import Event, TeamMembership, User
 
 
@@ -186,7 +187,7 @@ class Run:
         if not self._events:
             return
         if self._insert_events is None:
-            table = Event.__table__
+            table = table_of(Event)
             keys = list(self._events[0])
             self._insert_events = BulkStatement(
                 self.session, insert(table), {k: table.c[k] for k in keys}, keys=keys

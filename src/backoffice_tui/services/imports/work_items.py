@@ -29,6 +29,7 @@ from backoffice_tui.services.imports.run import (
     name_key,
     shown,
 )
+from backoffice_tui.store.base import rows_changed, table_of
 from backoffice_tui.store.models import (
     Order,
     OrderLine,
@@ -325,7 +326,7 @@ class WorkItemImport:
         """UPDATE of these columns, only where the version is still the one read."""
         statement = self._statements.get(columns)
         if statement is None:
-            table = WorkItem.__table__
+            table = table_of(WorkItem)
             update_columns = (
                 update(table)
                 .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
@@ -427,14 +428,14 @@ class WorkItemImport:
 
     def _make_ready(self, items: list[Any]) -> None:
         run = self.run
-        table = WorkItem.__table__
+        table = table_of(WorkItem)
         result = run.session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
             .values(status=WorkStatus.READY.value, version=table.c.version + 1, updated_at=run.now),
             [{"b_id": i.id, "b_version": i.version} for i in items],
         )
-        if result.rowcount != len(items):
+        if rows_changed(result) != len(items):
             raise Conflict(
                 "work items changed in the database while the import ran; "
                 "nothing was written; run the import again"

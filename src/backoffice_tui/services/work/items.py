@@ -25,6 +25,7 @@ from backoffice_tui.domain.statuses import (
 from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
+from backoffice_tui.store.base import rows_changed
 from backoffice_tui.store.models import Event, TeamMembership, User, WorkItem, WorkItemNote
 
 
@@ -85,7 +86,7 @@ def _update(session: Session, ctx: Context, item: WorkItem, now: datetime, **val
         .values(**values, version=WorkItem.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         session.expire(item)
         current = session.get(WorkItem, item.id)
         assert current is not None

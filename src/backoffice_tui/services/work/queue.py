@@ -104,7 +104,7 @@ class QueueRow:
 Assignee = aliased(User)
 
 
-def _base_query() -> Select[tuple[Any, ...]]:
+def _base_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             WorkItem.id,
@@ -267,7 +267,7 @@ def _window_ids(
     columns: tuple[tuple[Any, bool], ...],
     limit: int,
     offset: int,
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """The ids of one window, in order.
 
     With several statuses the window is the merge of one ordered read per

@@ -26,7 +26,7 @@ installed) on a throwaway PostgreSQL server (tests/postgres_server.py):
    Approvals screen is still the "coming soon" placeholder, this part says
    so and measures nothing.
 
-The waiting requests come from ``services.approvals_generate`` (bulk inserts
+The waiting requests come from ``demo.generate_approvals`` (bulk inserts
 of what ``request_approval`` writes for an order). Figures print as tables,
 then one JSON line.
 """

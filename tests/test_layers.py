@@ -1,4 +1,7 @@
-"""Dependencies point downwards only (DESIGN §3), and the core runs without Textual."""
+"""Dependencies point downwards only, and the core runs without Textual.
+
+See docs/ARCHITECTURE.md, 'Layers'.
+"""
 
 import ast
 import subprocess

@@ -1,4 +1,4 @@
-"""The ``backoffice`` command line (DESIGN §8) on SQLite and PostgreSQL."""
+"""The ``backoffice`` command line on SQLite and PostgreSQL."""
 
 import json
 import shutil
@@ -26,6 +26,7 @@ from tests.cli.support import (
     ok_json,
 )
 from tests.conftest import approve_through, request_of
+from tests.helpers import newest_event_id
 
 QUEUE_FIELDS = {
     "id",
@@ -88,11 +89,6 @@ def _line_items(url: str, item: dict[str, Any], status: str) -> list[dict[str, A
     ]
 
 
-def _last_event_id(url: str) -> int:
-    events = ok_json("--database", url, "events", "--limit", "100000")
-    return max(e["id"] for e in events)
-
-
 # --- 1. a fresh SQLite file -------------------------------------------------------
 
 
@@ -151,7 +147,7 @@ def test_claim_start_done_makes_next_step_ready_and_is_on_the_timeline(demo_url:
     waiting_before = {r["id"] for r in _line_items(demo_url, item, "waiting")}
     ready_before = {r["id"] for r in _line_items(demo_url, item, "ready")}
     timeline_before = ok_json("--database", demo_url, "customers", "timeline", code)
-    last_event = _last_event_id(demo_url)
+    last_event = newest_event_id(demo_url)
 
     claimed = ok_json(*david, "queue", "claim", item_id)
     assert claimed["assignee"] == "david" and claimed["status"] == "ready"
@@ -232,7 +228,7 @@ def test_block_with_reason_and_stale_version_is_refused(demo_url: str) -> None:
     assert timeline[-1]["kind"] == "work_item.blocked"
     assert timeline[-1]["actor"] == "david"
     assert "waiting for the customer's floor plan" in timeline[-1]["summary"]
-    last_event = _last_event_id(demo_url)
+    last_event = newest_event_id(demo_url)
 
     # someone who still has the old version is refused, and nothing changes
     line = fails(
@@ -438,7 +434,7 @@ def test_two_processes_claim_the_same_item_exactly_one_wins(demo_url: str, tmp_p
     options = {login: as_operator(demo_url, login) for login in logins}
     item = _ready_design_item(demo_url)
     item_id = str(item["id"])
-    last_event = _last_event_id(demo_url)
+    last_event = newest_event_id(demo_url)
 
     processes = {
         login: _cli_process(options[login], "queue", "claim", item_id, "--json", cwd=tmp_path)

@@ -1,4 +1,6 @@
-"""Who the operator is on PostgreSQL (DESIGN §11): the login role, ``session_user``.
+"""Who the operator is on PostgreSQL: the login role, ``session_user``.
+
+See docs/ARCHITECTURE.md, 'Identity'.
 
 Every test runs on the PostgreSQL demo database only; each connects as a
 login role of its own rather than as the superuser of the test server.
@@ -17,6 +19,7 @@ from tests.cli.support import (
     ok_json,
     url_for_role,
 )
+from tests.helpers import newest_event_id
 from tests.postgres_server import PostgresServer
 
 #: Run a test on the PostgreSQL demo database only.
@@ -50,16 +53,12 @@ def _events_after(url: str, event_id: int) -> list[dict[str, Any]]:
     return list(ok_json("--database", url, "events", "--since", str(event_id)))
 
 
-def _last_event_id(url: str) -> int:
-    return max(e["id"] for e in ok_json("--database", url, "events", "--limit", "100000"))
-
-
 @on_postgres
 def test_session_user_is_the_operator(demo_url: str) -> None:
     sato = _connect_as(demo_url, "sato")
     item = _free_design_item(demo_url)
     item_id = str(item["id"])
-    last_event = _last_event_id(demo_url)
+    last_event = newest_event_id(demo_url)
 
     claimed = ok_json(*sato, "queue", "claim", item_id)
     assert claimed["assignee"] == "sato"
@@ -80,7 +79,7 @@ def test_non_admin_may_not_act_as_someone_else(demo_url: str) -> None:
     david = _connect_as(demo_url, "david")
     item = _free_design_item(demo_url)
     item_id = str(item["id"])
-    last_event = _last_event_id(demo_url)
+    last_event = newest_event_id(demo_url)
 
     line = fails(*david, "--user", "kimura", "queue", "claim", item_id)
     assert "only admins may use --user" in line
@@ -98,7 +97,7 @@ def test_admin_acting_as_another_user_is_recorded_as_the_admin(demo_url: str) ->
     admin = _connect_as(demo_url, "admin-ito")
     item = _free_design_item(demo_url)
     item_id = str(item["id"])
-    last_event = _last_event_id(demo_url)
+    last_event = newest_event_id(demo_url)
 
     claimed = ok_json(*admin, "--user", "david", "queue", "claim", item_id)
     assert claimed["assignee"] == "david"
@@ -120,7 +119,7 @@ def test_role_without_a_user_row_is_told_how_to_be_added(demo_url: str) -> None:
     stranger = _connect_as(demo_url, "stranger")
     item = _free_design_item(demo_url)
     item_id = str(item["id"])
-    last_event = _last_event_id(demo_url)
+    last_event = newest_event_id(demo_url)
 
     line = fails(*stranger, "queue", "claim", item_id)
     assert "'stranger' is not a user of this database" in line

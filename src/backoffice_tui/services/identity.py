@@ -1,4 +1,4 @@
-"""Who the operator is (DESIGN §11).
+"""Who the operator is (see docs/ARCHITECTURE.md, 'Identity').
 
 On PostgreSQL the database login role (``session_user``) names the user; on
 a local SQLite file, the OS login. Acting as someone else (``--user``) is

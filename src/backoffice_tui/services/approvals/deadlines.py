@@ -1,5 +1,5 @@
 """Approval deadlines: remind the approvers of a stage that is past its due
-time (DESIGN §10, "remind approvers after N hours").
+time (see docs/ARCHITECTURE.md, 'Approvals').
 
 A reminder is an event by ``rule:remind-approvers`` on the request, with the
 customer set so that it shows on the customer's timeline; the stage's

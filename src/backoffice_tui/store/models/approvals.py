@@ -50,7 +50,7 @@ class ApprovalStage(Base):
     # When the stage last became current, and the last decision before that:
     # only later approvals count towards its rule.
     entered_at: Mapped[datetime | None]
-    since_decision_id: Mapped[int] = mapped_column(default=0)
+    since_decision_id: Mapped[int] = mapped_column(default=0, server_default="0")
     reminded_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_approval_stages_state", "state", "due_at"),)

@@ -35,6 +35,7 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_customer_time", "customer_id", "at", "id"),
         Index("ix_events_entity", "entity", "entity_id", "id"),
+        Index("ix_events_tx_id", "tx_id").ddl_if(dialect="postgresql"),
         {"sqlite_autoincrement": True},
     )
 

@@ -22,6 +22,7 @@ from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import ApprovalDecision, Event
 from tests.cli.support import as_operator, assert_usage_error, fails, invoke, ok, ok_json
 from tests.conftest import resolve_actor_for
+from tests.helpers import stage
 
 for group in (approvals, rules):
     if group.name not in cli.commands:
@@ -53,10 +54,6 @@ def db(demo_url: str) -> Iterator[Database]:
 def context(db: Database, login: str, moment: datetime | None = None) -> Context:
     actor = resolve_actor_for(db, login)
     return Context(db, actor, lambda: moment) if moment else Context(db, actor)
-
-
-def stage(name: str, *approvers: str, due_hours: int | None = 24) -> ApprovalStageSpec:
-    return ApprovalStageSpec(name, approvers, due_hours=due_hours)
 
 
 def open_request(

@@ -18,6 +18,7 @@ from backoffice_tui.services.customers.timeline import customer_timeline
 from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import ApprovalStage, Event
+from tests.helpers import stage
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 _codes = itertools.count(1)
@@ -44,10 +45,6 @@ def open_request(
     )
 
 
-def stage(*approvers: str, due_hours: int | None = 24, rule: str = "any") -> ApprovalStageSpec:
-    return ApprovalStageSpec("Review", tuple(approvers), rule=rule, due_hours=due_hours)
-
-
 def reminder_events(db: Database, request_id: int) -> list[Event]:
     with db.read() as session:
         return list(
@@ -67,11 +64,15 @@ def test_one_reminder_per_overdue_stage_and_none_on_a_second_run(
     demo_db: Database, as_user: MakeContext
 ) -> None:
     tanaka = as_user("tanaka")
-    overdue = open_request(tanaka, NOW - timedelta(hours=30), stage("watanabe"))
-    two_late = [open_request(tanaka, NOW - timedelta(days=3), stage("sato")) for _ in range(2)]
-    not_yet = open_request(tanaka, NOW - timedelta(hours=2), stage("watanabe"))
-    no_deadline = open_request(tanaka, NOW - timedelta(days=9), stage("sato", due_hours=None))
-    withdrawn = open_request(tanaka, NOW - timedelta(days=3), stage("sato"))
+    overdue = open_request(tanaka, NOW - timedelta(hours=30), stage("Review", "watanabe"))
+    two_late = [
+        open_request(tanaka, NOW - timedelta(days=3), stage("Review", "sato")) for _ in range(2)
+    ]
+    not_yet = open_request(tanaka, NOW - timedelta(hours=2), stage("Review", "watanabe"))
+    no_deadline = open_request(
+        tanaka, NOW - timedelta(days=9), stage("Review", "sato", due_hours=None)
+    )
+    withdrawn = open_request(tanaka, NOW - timedelta(days=3), stage("Review", "sato"))
     approvals.withdraw(tanaka, withdrawn)
 
     first = remind_overdue(demo_db, NOW)
@@ -95,7 +96,7 @@ def test_a_reminder_is_an_event_on_the_customers_timeline(
     demo_db: Database, as_user: MakeContext
 ) -> None:
     request_id = open_request(
-        as_user("tanaka"), NOW - timedelta(days=2), stage("watanabe"), customer="C0005"
+        as_user("tanaka"), NOW - timedelta(days=2), stage("Review", "watanabe"), customer="C0005"
     )
     remind_overdue(demo_db, NOW)
     [event] = reminder_events(demo_db, request_id)
@@ -122,7 +123,7 @@ def test_a_reminder_is_an_event_on_the_customers_timeline(
 def test_still_overdue_is_reminded_again_after_every_hours(
     demo_db: Database, as_user: MakeContext
 ) -> None:
-    request_id = open_request(as_user("tanaka"), NOW - timedelta(days=2), stage("sato"))
+    request_id = open_request(as_user("tanaka"), NOW - timedelta(days=2), stage("Review", "sato"))
 
     def reminded(moment: datetime, every_hours: int = 24) -> bool:
         return request_id in {r.request_id for r in remind_overdue(demo_db, moment, every_hours)}
@@ -138,7 +139,10 @@ def test_still_overdue_is_reminded_again_after_every_hours(
 def test_a_stage_current_anew_is_reminded_anew(demo_db: Database, as_user: MakeContext) -> None:
     tanaka, kobayashi = as_user("tanaka"), as_user("kobayashi")
     request_id = open_request(
-        tanaka, NOW - timedelta(days=5), stage("kobayashi"), stage("sato", "kobayashi")
+        tanaka,
+        NOW - timedelta(days=5),
+        stage("Review", "kobayashi"),
+        stage("Review", "sato", "kobayashi"),
     )
     assert request_id in {r.request_id for r in remind_overdue(demo_db, NOW)}
     # approved at stage 1, then stage 2 is current (and overdue) at once
@@ -154,7 +158,7 @@ def test_a_stage_current_anew_is_reminded_anew(demo_db: Database, as_user: MakeC
 
 def test_a_held_stage_reminds_its_holder_only(demo_db: Database, as_user: MakeContext) -> None:
     request_id = open_request(
-        as_user("tanaka"), NOW - timedelta(days=2), stage("sato", "inoue", rule="all")
+        as_user("tanaka"), NOW - timedelta(days=2), stage("Review", "sato", "inoue", rule="all")
     )
     approvals.hold(as_user("inoue"), request_id)
     [reminder] = [r for r in remind_overdue(demo_db, NOW) if r.request_id == request_id]
@@ -189,5 +193,5 @@ def test_generated_requests_wait_in_the_inbox_and_can_be_decided(
     reminded = {r.request_id for r in remind_overdue(demo_db, NOW)} & set(ids)
     assert 50 <= len(reminded) <= 70 and ids[0] not in reminded
     # the services go on writing after a bulk insert (sequences are right)
-    later = open_request(as_user("tanaka"), NOW, stage("inoue"))
+    later = open_request(as_user("tanaka"), NOW, stage("Review", "inoue"))
     assert later > max(ids)

@@ -33,12 +33,9 @@ from backoffice_tui.store.models import (
     Order,
     User,
 )
+from tests.helpers import stage
 from tests.services.test_handoffs_concurrency import at_the_same_moment
 from tests.services.test_work_items import find_item
-
-
-def stage(name: str, *approvers: str, rule: str = "any", **extra: object) -> ApprovalStageSpec:
-    return ApprovalStageSpec(name=name, approvers=approvers, rule=rule, **extra)  # type: ignore[arg-type]
 
 
 def a_free_order(db: Database) -> int:

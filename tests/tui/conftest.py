@@ -1,7 +1,8 @@
 """Fixtures for driving the real console through Pilot."""
 
 import shutil
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -69,6 +70,17 @@ def pinned_console(pinned_demo_file: Path, tmp_path: Path):  # type: ignore[no-u
     yield make
     for db in opened:
         db.dispose()
+
+
+@pytest.fixture
+def utc_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times are shown in local time: pin the zone so the pictures do not
+    depend on where the tests run."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 async def settle(pilot: Pilot[object]) -> None:

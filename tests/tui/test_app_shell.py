@@ -11,6 +11,7 @@ from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
+from tests.helpers import MessageLog
 from tests.tui.conftest import MakeApp, settle
 
 
@@ -105,10 +106,11 @@ async def test_themes_load_and_high_contrast_uses_ascii(console: MakeApp, theme:
 
 async def test_unknown_theme_falls_back_with_a_notice(console: MakeApp) -> None:
     app = console(theme="purple")
-    async with app.run_test(size=(80, 24)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(80, 24), message_hook=log.hook) as pilot:
         await settle(pilot)
         assert app.theme == "dark"
-        assert any("no theme 'purple'" in n.message for n in app._notifications)
+        assert any("no theme 'purple'" in m for m in log.notifications)
 
 
 async def test_ascii_setting_removes_ambiguous_width_glyphs(console: MakeApp) -> None:
@@ -126,11 +128,12 @@ async def test_a_failing_screen_worker_is_reported_in_one_line(console: MakeApp)
     from backoffice_tui.tui.screens.item import WorkItemScreen
 
     app = console()
-    async with app.run_test(size=(100, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(100, 30), message_hook=log.hook) as pilot:
         await settle(pilot)
         app.push_screen(WorkItemScreen(987654))
         await settle(pilot)
-        assert any(n.message == "no work item 987654" for n in app._notifications)
+        assert "no work item 987654" in log.notifications
 
 
 async def test_ctrl_o_opens_the_import_screen(console: MakeApp) -> None:

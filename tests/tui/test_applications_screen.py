@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from backoffice_tui.tui.screens.applications import ApplicationsScreen
 from backoffice_tui.tui.screens.dialogs import Confirm, PickOne
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
 from tests.conftest import resolve_actor_for
+from tests.helpers import MessageLog, type_text, wait_until
 from tests.tui.conftest import SNAPSHOT_DAY, MakeApp, settle
 
 SIZE = (100, 34)
@@ -64,14 +63,6 @@ def pane(screen: ApplicationsScreen) -> str:
     return str(screen.query_one("#detail", Static).content)
 
 
-def messages(app: BackofficeApp) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
-
-
 async def pick(pilot: Pilot[None], app: BackofficeApp, value: str) -> None:
     """In the open PickOne, move to ``value`` and take it."""
     assert isinstance(app.screen, PickOne)
@@ -108,7 +99,8 @@ async def new_form(pilot: Pilot[None], app: BackofficeApp) -> ApplicationForm:
 
 async def test_file_one_through_the_form(console: MakeApp, kind_loaded: Database) -> None:
     app = console("priya")
-    async with app.run_test(size=SIZE) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=SIZE, message_hook=log.hook) as pilot:
         screen = await open_applications(pilot, app)
         assert row_ids(screen) == []
         assert "You have filed no applications" in pane(screen)
@@ -132,7 +124,7 @@ async def test_file_one_through_the_form(console: MakeApp, kind_loaded: Database
         assert app.screen is screen
         [row] = my_applications(kind_loaded, resolve_actor_for(kind_loaded, "priya"))
         assert row_ids(screen) == [str(row.id)]
-        assert f"application {row.id} filed" in messages(app)
+        assert f"application {row.id} filed" in log.notifications
         text = pane(screen)
         assert f"Application {row.id}" in text and "waiting on Line manager: mori" in text
         assert "2026-11-20" in text and "Fukuoka branch" in text and "priya filed it" in text
@@ -212,7 +204,8 @@ async def test_resubmit_a_sent_back_one_with_the_form_prefilled(
     request_id = application_detail(kind_loaded, priya, application_id).request.id
     approvals.send_back(ctx(kind_loaded, "mori"), request_id, "Which office?")
     app = console("priya")
-    async with app.run_test(size=SIZE) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=SIZE, message_hook=log.hook) as pilot:
         screen = await open_applications(pilot, app)
         assert "sent back: e corrects and resubmits it" in pane(screen)
         assert "Which office?" in pane(screen)
@@ -230,7 +223,7 @@ async def test_resubmit_a_sent_back_one_with_the_form_prefilled(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
-        assert f"application {application_id} resubmitted" in messages(app)
+        assert f"application {application_id} resubmitted" in log.notifications
         detail = application_detail(kind_loaded, priya, application_id)
         assert detail.state == "pending" and detail.value("pickup_office") == "Osaka branch"
         assert detail.history[-1].comment == "Osaka after all"
@@ -265,12 +258,13 @@ async def test_withdraw_asks_first_and_only_open_ones(
 ) -> None:
     application_id = applications.file_application(ctx(kind_loaded, "priya"), KIND, FIELDS)
     app = console("priya")
-    async with app.run_test(size=SIZE) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=SIZE, message_hook=log.hook) as pilot:
         screen = await open_applications(pilot, app)
         await pilot.press("e")
         await settle(pilot)
         assert app.screen is screen
-        assert "only one sent back to you can be resubmitted" in messages(app)[-1]
+        assert "only one sent back to you can be resubmitted" in log.notifications[-1]
         await pilot.press("w")
         await settle(pilot)
         assert isinstance(app.screen, Confirm)
@@ -281,20 +275,12 @@ async def test_withdraw_asks_first_and_only_open_ones(
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert f"application {application_id} withdrawn" in messages(app)
+        assert f"application {application_id} withdrawn" in log.notifications
         assert "withdrawn" in pane(screen)
         await pilot.press("w")
         await settle(pilot)
         assert app.screen is screen  # nothing to confirm any more
-        assert "only an open one can be withdrawn" in messages(app)[-1]
-
-
-async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float) -> None:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"still not true after {timeout} s")
-        await pilot.pause(0.05)
+        assert "only an open one can be withdrawn" in log.notifications[-1]
 
 
 async def test_an_approval_elsewhere_shows_without_a_key(

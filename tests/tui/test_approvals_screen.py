@@ -2,8 +2,7 @@
 approval, live changes, plain text, on SQLite and PostgreSQL."""
 
 import asyncio
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -30,6 +29,7 @@ from backoffice_tui.tui.screens.help import describe_keys
 from backoffice_tui.tui.widgets.approval_detail import ApprovalDetail
 from backoffice_tui.tui.workspace import workspace_of
 from tests.conftest import resolve_actor_for
+from tests.helpers import MessageLog, stage, wait_until
 from tests.tui.conftest import MakeApp, settle
 
 AsUser = Callable[[str], Context]
@@ -41,10 +41,6 @@ AsUser = Callable[[str], Context]
 def new_user(db: Database, login: str) -> None:
     """A user on no team: its inbox holds only what a test sends it."""
     add_user(db, resolve_actor_for(db, "admin-ito"), login, login.capitalize())
-
-
-def stage(name: str, *approvers: str, rule: str = "any") -> ApprovalStageSpec:
-    return ApprovalStageSpec(name=name, approvers=approvers, rule=rule, due_hours=24)
 
 
 def open_requests(
@@ -105,22 +101,9 @@ async def rest(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
-async def wait_until(pilot: Pilot[object], condition: Callable[[], bool], timeout: float) -> None:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"still not true after {timeout} s")
-        await pilot.pause(0.05)
-    await settle(pilot)
-
-
 def row_text(screen: ApprovalsScreen, index: int = 0) -> str:
     line = screen.table.render_line(index - round(screen.table.scroll_offset.y))
     return "".join(segment.text for segment in line)
-
-
-def messages(app: BackofficeApp) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 # --- tests -------------------------------------------------------------------------
@@ -135,14 +118,18 @@ async def test_twenty_requests_triaged_at_one_key_each(
     listed = [row.id for row in inbox_window(demo_db, actor, datetime.now(UTC), 0, 50)]
     assert sorted(listed) == sorted(opened)
     app = console("triager", undo_seconds=0.5)
-    async with app.run_test(size=(100, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(100, 40), message_hook=log.hook) as pilot:
         screen = await open_approvals(pilot, app)
         assert screen.table.total == 20
         await pilot.press(*["a"] * 20)
         await wait_until(
-            pilot, lambda: not app.pending_decisions.pending() and screen.table.total == 0, 30
+            pilot,
+            lambda: not app.pending_decisions.pending() and screen.table.total == 0,
+            30,
+            settled=True,
         )
-        assert not any("already" in message for message in messages(app))
+        assert not any("already" in message for message in log.notifications)
     approved = decisions(demo_db, opened, "approve")
     assert all(state_of(demo_db, request_id) == "approved" for request_id in opened)
     ids_in_list_order = [approved[request_id].id for request_id in listed]
@@ -184,7 +171,8 @@ async def test_a_requester_cannot_decide_their_own_request(
     new_user(demo_db, "asker")
     (mine,) = open_requests(demo_db, as_user("asker"), [stage("Check", "kobayashi")], 1)
     app = console("asker", undo_seconds=30)
-    async with app.run_test(size=(100, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(100, 30), message_hook=log.hook) as pilot:
         screen = await open_approvals(pilot, app)
         assert screen.table.total == 0  # nothing waits for the requester
         await pilot.press("s")
@@ -195,7 +183,7 @@ async def test_a_requester_cannot_decide_their_own_request(
         assert app.pending_decisions.pending() == []  # nothing to undo: refused at once
         assert any(
             f"requested approval {mine}, so someone else on its route must decide" in message
-            for message in messages(app)
+            for message in log.notifications
         )
     assert not decisions(demo_db, [mine], "approve")
     assert state_of(demo_db, mine) == "pending"
@@ -216,7 +204,7 @@ async def test_reject_needs_a_comment(console: MakeApp, demo_db: Database, as_us
         draft = comment_draft(request, Action.REJECT)
         assert workspace_of(app.screen).drafts.get(draft) == "too costly"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: state_of(demo_db, request) == "rejected", 10)
+        await wait_until(pilot, lambda: state_of(demo_db, request) == "rejected", 10, settled=True)
         assert workspace_of(app.screen).drafts.get(draft) is None
     assert decisions(demo_db, [request], "reject")[request].comment == "too costly"
 
@@ -240,7 +228,7 @@ async def test_send_back_to_the_requester(
         await settle(pilot)
         assert isinstance(app.screen, AskText)
         await pilot.press(*"missing the contract number", "enter")
-        await wait_until(pilot, lambda: state_of(demo_db, request) == "sent_back", 10)
+        await wait_until(pilot, lambda: state_of(demo_db, request) == "sent_back", 10, settled=True)
     sent_back = decisions(demo_db, [request], "send_back")[request]
     assert (sent_back.target, sent_back.comment) == ("requester", "missing the contract number")
 
@@ -264,7 +252,9 @@ async def test_forward_to_another_user(
         await settle(pilot)
         assert isinstance(app.screen, AskText)
         await pilot.press("enter")  # the comment is optional
-        await wait_until(pilot, lambda: bool(decisions(demo_db, [request], "forward")), 10)
+        await wait_until(
+            pilot, lambda: bool(decisions(demo_db, [request], "forward")), 10, settled=True
+        )
     assert decisions(demo_db, [request], "forward")[request].target == "kimura"
     kimura = resolve_actor_for(demo_db, "kimura")
     assert request in [r.id for r in inbox_window(demo_db, kimura, datetime.now(UTC), 0, 200)]
@@ -288,7 +278,7 @@ async def test_bulk_approval_reports_each_item(
         raced = opened[1]
         approvals.approve(as_user("bulk2"), raced)  # someone else is quicker
         await pilot.press("y")
-        await wait_until(pilot, lambda: isinstance(app.screen, BulkResults), 10)
+        await wait_until(pilot, lambda: isinstance(app.screen, BulkResults), 10, settled=True)
         results = app.screen.results
         failed = [r for r in results if r.error]
         assert len(results) == 3 and len(failed) == 1
@@ -316,10 +306,13 @@ async def test_a_decision_by_someone_else_reaches_the_screen(
         assert screen.table.total == 2
         approvals.add_comment(as_user("other"), screen.current_row.id, "looked at it")
         await wait_until(
-            pilot, lambda: "looked at it" in str(screen.query_one("#detail-body").render()), 10
+            pilot,
+            lambda: "looked at it" in str(screen.query_one("#detail-body").render()),
+            10,
+            settled=True,
         )
         approvals.approve(as_user("other"), opened[0])
-        await wait_until(pilot, lambda: screen.table.total == 1, 10)
+        await wait_until(pilot, lambda: screen.table.total == 1, 10, settled=True)
 
 
 async def test_a_held_decision_refused_at_commit_says_why(
@@ -329,14 +322,15 @@ async def test_a_held_decision_refused_at_commit_says_why(
     new_user(demo_db, "quick")
     (request,) = open_requests(demo_db, as_user("tanaka"), [stage("Check", "slow", "quick")], 1)
     app = console("slow", undo_seconds=0.3)
-    async with app.run_test(size=(100, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(100, 30), message_hook=log.hook) as pilot:
         await open_approvals(pilot, app)
         await pilot.press("a")
         approvals.approve(as_user("quick"), request)
-        await wait_until(pilot, lambda: not app.pending_decisions.pending(), 10)
+        await wait_until(pilot, lambda: not app.pending_decisions.pending(), 10, settled=True)
         assert any(
             f"approval {request} was already decided by quick" in message
-            for message in messages(app)
+            for message in log.notifications
         )
     assert len(decisions(demo_db, [request], "approve")) == 1
 
@@ -358,13 +352,13 @@ async def test_the_requester_re_applies_and_withdraws(
         await settle(pilot)
         assert isinstance(app.screen, AskText)
         await pilot.press(*"quote attached", "enter")
-        await wait_until(pilot, lambda: state_of(demo_db, request) == "pending", 10)
+        await wait_until(pilot, lambda: state_of(demo_db, request) == "pending", 10, settled=True)
         await pilot.press("w")
         await settle(pilot)
         assert isinstance(app.screen, Confirm)
         await pilot.press("y")
-        await wait_until(pilot, lambda: state_of(demo_db, request) == "withdrawn", 10)
-        await wait_until(pilot, lambda: "withdrawn" in row_text(screen, 0), 10)
+        await wait_until(pilot, lambda: state_of(demo_db, request) == "withdrawn", 10, settled=True)
+        await wait_until(pilot, lambda: "withdrawn" in row_text(screen, 0), 10, settled=True)
     assert decisions(demo_db, [request], "reapply")[request].comment == "quote attached"
 
 
@@ -377,14 +371,17 @@ async def test_hold_release_and_comment(
     async with app.run_test(size=(140, 30)) as pilot:
         screen = await open_approvals(pilot, app)
         await pilot.press("h")
-        await wait_until(pilot, lambda: "held by holder" in row_text(screen, 0), 10)
+        await wait_until(pilot, lambda: "held by holder" in row_text(screen, 0), 10, settled=True)
         await pilot.press("h")
-        await wait_until(pilot, lambda: bool(decisions(demo_db, [request], "release")), 10)
+        await wait_until(
+            pilot, lambda: bool(decisions(demo_db, [request], "release")), 10, settled=True
+        )
         await pilot.press("c", *"asked sales for the margin", "enter")
         await wait_until(
             pilot,
             lambda: "asked sales for the margin" in str(screen.query_one("#detail-body").render()),
             10,
+            settled=True,
         )
     assert decisions(demo_db, [request], "hold")
     assert decisions(demo_db, [request], "comment")[request].comment == "asked sales for the margin"
@@ -463,17 +460,6 @@ async def test_database_text_is_shown_as_typed(
         title = str(screen.query_one("#detail-title").render())
         assert "[bold]x␛[31m" in title
         assert "\x1b[31m" not in app.export_screenshot()
-
-
-@pytest.fixture
-def utc_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times are shown in local time: pin the zone so the pictures do not
-    depend on where the tests run."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("view", ["inbox", "sent"])

@@ -14,6 +14,7 @@ from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.timeline_table import TimelineTable
+from tests.helpers import MessageLog
 from tests.tui.conftest import MakeApp, settle
 
 
@@ -86,7 +87,8 @@ async def test_customer_screen_follows_actions_on_the_queue(
 
 async def test_timeline_filters_from_the_keyboard(console: MakeApp, demo_db: Database) -> None:
     app = console()
-    async with app.run_test(size=(120, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log.hook) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen("C0006"))
         await settle(pilot)
@@ -109,7 +111,7 @@ async def test_timeline_filters_from_the_keyboard(console: MakeApp, demo_db: Dat
         assert table.total == 0
         await pilot.press("d", *"soon", "enter")
         await settle(pilot)
-        assert any("not a date range" in n.message for n in app._notifications)
+        assert any("not a date range" in m for m in log.notifications)
 
 
 def test_date_ranges() -> None:
@@ -127,13 +129,14 @@ async def test_x_exports_the_timeline_to_the_current_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     app = console()
-    async with app.run_test(size=(120, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log.hook) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen("C0006"))
         await settle(pilot)
         await pilot.press("slash", *"survey", "enter", "x")
         await settle(pilot)
-        message = next(n.message for n in app._notifications if n.message.startswith("wrote"))
+        message = next(m for m in log.notifications if m.startswith("wrote"))
     (written,) = tmp_path.glob("timeline-C0006-*.csv")
     assert str(written) in message
     raw = written.read_bytes()

@@ -10,6 +10,7 @@ from backoffice_tui.store.database import Database
 from backoffice_tui.tui.screens.dialogs import AskText
 from backoffice_tui.tui.screens.item import note_draft
 from backoffice_tui.tui.workspace import workspace_of
+from tests.helpers import MessageLog
 from tests.tui.conftest import MakeApp, settle
 
 
@@ -49,13 +50,14 @@ async def test_a_refused_note_keeps_its_draft(console: MakeApp, demo_db: Databas
     design = QueueFilter(team="design", statuses=(WorkStatus.READY,))
     target = list_queue(demo_db, None, design, today=date.today(), limit=1)[0]
     app = console("kimura")  # not in the design team: the note is refused
-    async with app.run_test(size=(120, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 30), message_hook=log.hook) as pilot:
         await settle(pilot)
         app.open_queue(design)
         await settle(pilot)
         await pilot.press("n", *"please check the drawing", "enter")
         await settle(pilot)
-        assert any("not in team design" in n.message for n in app._notifications)
+        assert any("not in team design" in m for m in log.notifications)
         drafts = workspace_of(app.screen).drafts
         assert drafts.get(note_draft(target.id)) == "please check the drawing"
         await pilot.press("n")

@@ -18,6 +18,7 @@ from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne
 from backoffice_tui.tui.screens.handoff import DocumentHistory, HandoffScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from tests.conftest import resolve_actor_for
+from tests.helpers import MessageLog, type_text
 from tests.services.test_handoffs import find_handoff, item, next_step
 from tests.tui.conftest import MakeApp, settle
 
@@ -49,10 +50,6 @@ def summary(screen: HandoffScreen) -> str:
     return str(screen.query_one("#summary", Static).content)
 
 
-def messages(app: BackofficeApp) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
 async def move_to(pilot: Pilot[None], screen: HandoffScreen, option_id: str) -> None:
     """Walk the cursor with j/k to the row ``option_id``."""
     options = screen.query_one(OptionList)
@@ -63,10 +60,6 @@ async def move_to(pilot: Pilot[None], screen: HandoffScreen, option_id: str) -> 
             return
         await pilot.press(key)
     raise AssertionError(f"cannot reach {option_id}")
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*["space" if char == " " else char for char in text])
 
 
 # --- the lists --------------------------------------------------------------------------
@@ -133,7 +126,8 @@ async def test_draft_submit_refused_then_allowed_return_resubmit_accept(
     detail = handoff_detail(demo_db, row.id)
 
     app = console("ryan")  # build: the sending team
-    async with app.run_test(size=SIZE) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=SIZE, message_hook=log.hook) as pilot:
         screen = await open_handoff(pilot, app, row.id)
         assert "blocks submission (3): Two-week false-positive review completed" in summary(screen)
         await pilot.press("S")
@@ -141,7 +135,7 @@ async def test_draft_submit_refused_then_allowed_return_resubmit_accept(
         assert any(
             m.startswith(f"cannot submit handoff {row.id}: 3 required items still unanswered")
             and "'Log forwarding to the SOC verified'" in m
-            for m in messages(app)
+            for m in log.notifications
         )
         assert handoff_detail(demo_db, row.id).state == "draft"
 
@@ -210,19 +204,21 @@ async def test_another_team_cannot_submit_or_accept(console: MakeApp, demo_db: D
     draft = find_handoff(demo_db, "ORD-2026-0007", "draft")
     submitted = find_handoff(demo_db, "ORD-2026-0042", "submitted")
     app = console("olivia")  # operations
-    async with app.run_test(size=SIZE) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=SIZE, message_hook=log.hook) as pilot:
         await open_handoff(pilot, app, draft.id)
         await pilot.press("S")
         await settle(pilot)
-        assert "olivia is not in team build, so cannot submit its handoffs" in messages(app)
+        assert "olivia is not in team build, so cannot submit its handoffs" in log.notifications
     app = console("ryan")  # build
-    async with app.run_test(size=SIZE) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=SIZE, message_hook=log.hook) as pilot:
         await open_handoff(pilot, app, submitted.id)
         await pilot.press("A", "y")
         await settle(pilot)
         assert (
             "ryan is not in team operations, so cannot accept the handoffs it receives"
-            in messages(app)
+            in log.notifications
         )
     assert handoff_detail(demo_db, draft.id).state == "draft"
     assert handoff_detail(demo_db, submitted.id).state == "submitted"
@@ -232,7 +228,8 @@ async def test_editing_an_answer_someone_just_changed(console: MakeApp, demo_db:
     row = find_handoff(demo_db, "ORD-2026-0010", "draft")
     contacts = item(handoff_detail(demo_db, row.id), "escalation-contacts")
     app = console("ryan")
-    async with app.run_test(size=SIZE) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=SIZE, message_hook=log.hook) as pilot:
         screen = await open_handoff(pilot, app, row.id)
         await move_to(pilot, screen, f"item:{contacts.id}")
         # yamamoto saves an answer while ryan looks at the old one
@@ -249,7 +246,7 @@ async def test_editing_an_answer_someone_just_changed(console: MakeApp, demo_db:
         await type_text(pilot, "Desk B")
         await pilot.press("enter")
         await settle(pilot)
-        conflict = next(m for m in messages(app) if m.startswith("checklist item"))
+        conflict = next(m for m in log.notifications if m.startswith("checklist item"))
         assert conflict.startswith(
             "checklist item 'Customer escalation contacts and hours' was changed by yamamoto at "
         )

@@ -3,8 +3,6 @@ press, on SQLite and PostgreSQL; the console survives the database going
 away and catches up when it returns."""
 
 import asyncio
-import time
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -20,6 +18,7 @@ from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from tests.conftest import resolve_actor_for
+from tests.helpers import wait_until
 from tests.tui.conftest import MakeApp, settle
 
 
@@ -41,16 +40,6 @@ def loaded_row(table: QueueTable, item_id: int) -> QueueRow | None:
         if row.id == item_id:
             return row
     return None
-
-
-async def wait_until(pilot, condition: Callable[[], bool], timeout: float) -> float:  # type: ignore[no-untyped-def]
-    """Let the app run, without pressing anything, until ``condition`` holds."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"still not true after {timeout} s")
-        await pilot.pause(0.05)
-    return time.monotonic() - started
 
 
 async def open_queue_on(pilot, app: BackofficeApp, text: str) -> QueueTable:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.dialogs import AskText, PickOne
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.queue_table import QueueTable
+from tests.helpers import MessageLog
 from tests.tui.conftest import MakeApp, settle
 
 
@@ -135,12 +136,12 @@ async def test_a_refused_action_says_why_and_changes_nothing(
     design = QueueFilter(team="design", statuses=(WorkStatus.READY,), assignee="none")
     target = expected_ids(demo_db, design)[0]
     before = get_queue_row(demo_db, target)
-    async with app.run_test(size=(120, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 30), message_hook=log.hook) as pilot:
         await open_queue(pilot, app, design)
         await pilot.press("c")
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
-        assert any("kimura is not in team design" in m for m in messages)
+        assert any("kimura is not in team design" in m for m in log.notifications)
     assert get_queue_row(demo_db, target) == before
 
 
@@ -184,13 +185,14 @@ async def test_tag_and_bulk_claim_report_each_item(console: MakeApp, demo_db: Da
     build = QueueFilter(team="build", assignee="none")  # waiting items can be claimed too
     targets = expected_ids(demo_db, build)[:2]
     assert len(targets) == 2
-    async with app.run_test(size=(120, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 30), message_hook=log.hook) as pilot:
         table = await open_queue(pilot, app, build)
         await pilot.press("space", "space")
         assert table.tagged == set(targets)
         await pilot.press("c")
         await settle(pilot)
-        assert any("claim: 2 done, 0 refused" in n.message for n in app._notifications)
+        assert any("claim: 2 done, 0 refused" in m for m in log.notifications)
         assert table.tagged == set()
     assert {get_queue_row(demo_db, t).assignee for t in targets} == {"kimura"}
 
@@ -264,7 +266,8 @@ async def test_enter_opens_the_item_with_its_line_and_history(
 
 async def test_pick_any_assignee_and_go_to_a_row(console: MakeApp, demo_db: Database) -> None:
     app = console("kimura")
-    async with app.run_test(size=(120, 30)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 30), message_hook=log.hook) as pilot:
         table = await open_queue(pilot, app)
         await pilot.press("w")
         await settle(pilot)
@@ -282,4 +285,4 @@ async def test_pick_any_assignee_and_go_to_a_row(console: MakeApp, demo_db: Data
         await pilot.press("colon", *"abc", "enter")
         await settle(pilot)
         assert table.cursor == 41
-        assert any("not a row number: abc" in n.message for n in app._notifications)
+        assert any("not a row number: abc" in m for m in log.notifications)

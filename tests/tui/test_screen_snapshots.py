@@ -1,0 +1,231 @@
+"""What every screen and dialog looks like at 80x24, reached with the keys an
+operator presses, on the pinned demo data (SQLite).
+
+The data, today and the time zone are pinned, so a picture only changes when
+its screen does; review a changed picture before accepting it."""
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import OptionList
+
+from backoffice_tui.services.approvals import actions as approvals
+from backoffice_tui.services.approvals.read import request_detail
+from backoffice_tui.services.context import Context
+from backoffice_tui.services.customers.saved_views import (
+    WORK_ITEMS,
+    queue_view_filters,
+    save_view,
+)
+from backoffice_tui.services.work.queue import QueueFilter, QueueSort
+from backoffice_tui.store.base import utc_now
+from backoffice_tui.tui.app import BackofficeApp
+from backoffice_tui.tui.screens.application_form import ApplicationForm
+from backoffice_tui.tui.screens.approvals import ApprovalsScreen
+from backoffice_tui.tui.screens.bulk_results import BulkResults
+from backoffice_tui.tui.screens.customer import CustomerScreen
+from backoffice_tui.tui.screens.customers import CustomerSearchScreen
+from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne
+from backoffice_tui.tui.screens.handoff import DocumentHistory, HandoffScreen
+from backoffice_tui.tui.screens.handoffs import HandoffsScreen
+from backoffice_tui.tui.screens.help import HelpScreen
+from backoffice_tui.tui.screens.import_file import ImportScreen
+from backoffice_tui.tui.screens.item import WorkItemScreen
+from tests.conftest import resolve_actor_for
+from tests.helpers import type_text
+from tests.io.files import write_csv
+from tests.tui.conftest import SNAPSHOT_DAY, settle
+
+SIZE = (80, 24)
+RACED_AT = datetime.combine(SNAPSHOT_DAY, time(8, 30), tzinfo=UTC)
+
+Arrive = Callable[[Pilot[object]], Awaitable[None]]
+
+
+async def press(pilot: Pilot[object], *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def app_of(pilot: Pilot[object]) -> BackofficeApp:
+    assert isinstance(pilot.app, BackofficeApp)
+    return pilot.app
+
+
+# --- screens -----------------------------------------------------------------------
+
+
+async def customers(pilot: Pilot[object]) -> None:
+    await press(pilot, "4")
+    await type_text(pilot, "C001")
+    await settle(pilot)
+
+
+async def customer(pilot: Pilot[object]) -> None:
+    await press(pilot, "4")
+    await type_text(pilot, "C0006")
+    await press(pilot, "enter")
+
+
+async def handoffs(pilot: Pilot[object]) -> None:
+    await press(pilot, "5")
+
+
+async def handoff(pilot: Pilot[object]) -> None:
+    await press(pilot, "5")
+    await press(pilot, "enter")
+
+
+async def work_item(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "enter")
+
+
+async def import_prompt(pilot: Pilot[object]) -> None:
+    await press(pilot, "ctrl+o")
+
+
+async def import_report(pilot: Pilot[object]) -> None:
+    # relative to the working directory, so that no temporary path is shown
+    write_csv(Path("bad.csv"), [["id", "priority"], [1, 2], [9999999, 1], ["x", "urgent"]])
+    await press(pilot, "ctrl+o")
+    await type_text(pilot, "bad.csv")
+    await press(pilot, "enter")
+
+
+async def help_keys(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "question_mark")
+
+
+async def application_form(pilot: Pilot[object]) -> None:
+    await press(pilot, "6", "n", "enter")
+
+
+# --- dialogs -----------------------------------------------------------------------
+
+
+async def application_kind_picker(pilot: Pilot[object]) -> None:
+    await press(pilot, "6", "n")
+
+
+async def team_picker(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "t")
+
+
+async def block_reason(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "b")
+
+
+async def withdraw_confirmation(pilot: Pilot[object]) -> None:
+    await press(pilot, "6", "w")
+
+
+async def document_history(pilot: Pilot[object]) -> None:
+    await press(pilot, "5")
+    await press(pilot, "enter")
+    options = pilot.app.screen.query_one(OptionList)
+    for _ in range(options.option_count):
+        option = options.highlighted_option
+        if option is not None and (option.id or "").startswith("doc:"):
+            break
+        await pilot.press("j")
+    await press(pilot, "enter")
+
+
+async def save_view_name(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "S")
+
+
+async def save_view_share(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "S")
+    await type_text(pilot, "mine by priority")
+    await press(pilot, "enter")
+
+
+async def open_view(pilot: Pilot[object]) -> None:
+    workspace = app_of(pilot).workspace
+    filters = queue_view_filters(QueueFilter(assignee="me"), QueueSort.PRIORITY)
+    save_view(workspace.context(), "mine by priority", WORK_ITEMS, filters, team="build")
+    save_view(workspace.context(), "blocked in build", WORK_ITEMS, filters)
+    await press(pilot, "2", "V")
+
+
+async def tag_first_and_last(pilot: Pilot[object]) -> None:
+    """Of the three requests waiting for sato, tag the last and the first."""
+    await press(pilot, "3")
+    await press(pilot, "end", "space", "home", "space")
+
+
+async def bulk_confirmation(pilot: Pilot[object]) -> None:
+    await tag_first_and_last(pilot)
+    await press(pilot, "A")
+
+
+async def bulk_results(pilot: Pilot[object]) -> None:
+    await tag_first_and_last(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ApprovalsScreen)
+    tagged = [row.id for row in screen.table.tagged_rows()]
+    await press(pilot, "A")
+    # another approver decides one of them while the question is open: its line says why
+    db = app_of(pilot).workspace.db
+    anyone = resolve_actor_for(db, "admin-ito")
+    raced, other = next(
+        (request_id, login)
+        for request_id in tagged
+        for login in request_detail(db, anyone, request_id, utc_now()).current.deciders
+        if login != "sato"
+    )
+    approvals.approve(Context(db, resolve_actor_for(db, other), lambda: RACED_AT), raced)
+    await press(pilot, "y")
+
+
+# how to get there, as whom, and what is then on top
+CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
+    (customers, "kimura", CustomerSearchScreen),
+    (customer, "kimura", CustomerScreen),
+    (handoffs, "olivia", HandoffsScreen),
+    (handoff, "olivia", HandoffScreen),
+    (work_item, "kimura", WorkItemScreen),
+    (import_prompt, "kimura", ImportScreen),
+    (import_report, "kimura", ImportScreen),
+    (help_keys, "kimura", HelpScreen),
+    (application_form, "kimura", ApplicationForm),
+    (application_kind_picker, "kimura", PickOne),
+    (team_picker, "kimura", PickOne),
+    (block_reason, "kimura", AskText),
+    (withdraw_confirmation, "kimura", Confirm),
+    (document_history, "olivia", DocumentHistory),
+    (save_view_name, "kimura", AskText),
+    (save_view_share, "kimura", PickOne),
+    (open_view, "kimura", PickOne),
+    (bulk_confirmation, "sato", Confirm),
+    (bulk_results, "sato", BulkResults),
+]
+
+
+@pytest.mark.parametrize(("arrive", "login", "shown"), CASES, ids=[c[0].__name__ for c in CASES])
+@pytest.mark.usefixtures("utc_clock")
+def test_snapshot(  # type: ignore[no-untyped-def]
+    snap_compare,
+    pinned_console,
+    arrive: Arrive,
+    login: str,
+    shown: type[Screen[Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = pinned_console(login, theme="dark")
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        await arrive(pilot)
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, shown), pilot.app.screen
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

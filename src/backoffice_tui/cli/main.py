@@ -20,6 +20,7 @@ from backoffice_tui.cli.commands import (
     login,
     queue,
     rules,
+    teams,
     templates,
     users,
 )
@@ -27,6 +28,7 @@ from backoffice_tui.cli.console import run_console
 from backoffice_tui.cli.logs import log, log_file
 from backoffice_tui.cli.state import CliState
 from backoffice_tui.domain.errors import BackofficeError
+from backoffice_tui.tui.screen_names import SCREEN_NAMES
 
 
 class UserError(click.ClickException):
@@ -75,7 +77,7 @@ class BackofficeGroup(click.Group):
 @click.option("--theme", metavar="NAME", help="Console theme: dark, light or high-contrast.")
 @click.option(
     "--screen",
-    type=click.Choice(["home", "queue", "approvals", "customers", "handoffs", "applications"]),
+    type=click.Choice(SCREEN_NAMES),
     default="home",
     show_default=True,
     help="The screen the console opens on.",
@@ -118,6 +120,7 @@ for group in (
     login.login,
     queue.queue,
     rules.rules,
+    teams.teams,
     templates.templates,
     users.users,
 ):
@@ -129,4 +132,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

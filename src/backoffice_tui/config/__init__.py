@@ -24,13 +24,13 @@ from backoffice_tui.config.secrets import (
 from backoffice_tui.config.settings import (
     ENV_CONFIG,
     ENV_DATABASE_URL,
-    KNOWN_SETTINGS,
     Settings,
     database_url_has_password,
     load_settings,
     mask_url_password,
     normalise_database_url,
 )
+from backoffice_tui.config.spec import KNOWN_SETTINGS
 
 __all__ = [
     "APP_NAME",

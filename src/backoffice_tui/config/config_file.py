@@ -19,10 +19,7 @@ from pathlib import Path
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from backoffice_tui.config.paths import default_database_url
 from backoffice_tui.config.settings import (
-    DEFAULTS,
-    KNOWN_SETTINGS,
     PASSWORD_ADVICE,
     coerce_setting,
     database_url_has_password,
@@ -30,6 +27,7 @@ from backoffice_tui.config.settings import (
     read_config_file,
     read_config_text,
 )
+from backoffice_tui.config.spec import DATABASE_URL, KNOWN_SETTINGS, SECTIONS, SETTINGS, SPECS
 from backoffice_tui.domain.errors import ConfigError
 
 FILE_MODE = 0o600
@@ -44,40 +42,35 @@ def _toml(value: object) -> str:
     return tomlkit.item(value).as_string()
 
 
-def config_template() -> str:
-    """The text of a fresh config.toml: every setting, its default and what it does."""
-    return f"""\
+_TEMPLATE_HEADER = """\
 # backoffice-tui settings.
 #
 # Written by `backoffice config init`. Change a value here or with
 # `backoffice config set KEY VALUE` (which keeps these comments).
 # Precedence: command-line options > environment variables > this file >
 # built-in defaults. BACKOFFICE_CONFIG names another file to read instead.
-
-[database]
-# The shared database to open: sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB.
-# Overridden by BACKOFFICE_DATABASE_URL and by --database.
-# Never put a password here (the program refuses to start if you do): store it
-# with `backoffice login` (keyring), or use BACKOFFICE_DB_PASSWORD or ~/.pgpass.
-# Unset, the program uses its own SQLite file:
-# url = {_toml(default_database_url())}
-
-[ui]
-# Colour theme: dark, light, high-contrast or one of your own themes.
-theme = {_toml(DEFAULTS["ui.theme"])}
-# Draw borders with plain ASCII characters, for terminals without box-drawing glyphs.
-ascii_borders = {_toml(DEFAULTS["ui.ascii_borders"])}
-# Let the mouse click and scroll (off keeps the terminal's own text selection).
-mouse = {_toml(DEFAULTS["ui.mouse"])}
-
-[sync]
-# Seconds between checks for changes other people made (more than 0).
-poll_interval = {_toml(DEFAULTS["sync.poll_interval"])}
-
-[approvals]
-# Seconds during which an approval or rejection can still be undone (0 = no undo).
-undo_seconds = {_toml(DEFAULTS["approvals.undo_seconds"])}
 """
+
+
+def config_template() -> str:
+    """The text of a fresh config.toml: every setting, its default and what it does."""
+    lines = [_TEMPLATE_HEADER]
+    for section in SECTIONS:
+        lines.append(f"[{section}]")
+        for spec in SETTINGS:
+            if spec.section != section:
+                continue
+            lines.extend(f"# {line}" for line in (spec.description, *spec.notes))
+            value = _toml(spec.default_value())
+            if spec.default is None:
+                # Written commented out so that the file does not pin a value
+                # that belongs to this platform.
+                lines.append(f"# Unset, the program uses its own {spec.default_text}:")
+                lines.append(f"# {spec.name} = {value}")
+            else:
+                lines.append(f"{spec.name} = {value}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _real_path(path: Path) -> Path:
@@ -138,7 +131,7 @@ def _check_key(key: str) -> tuple[str, str]:
 
 def parse_setting_text(key: str, text: str, *, path: Path) -> object:
     """Turn the command-line text for ``key`` into its typed value, or ConfigError."""
-    kind = KNOWN_SETTINGS[key]
+    kind = SPECS[key].type
     value: object = text
     if kind is bool:
         word = text.strip().lower()
@@ -153,7 +146,7 @@ def parse_setting_text(key: str, text: str, *, path: Path) -> object:
             value = float(text.strip())
         except ValueError as exc:
             raise ConfigError(f"{key} must be a number of seconds, not {text!r}") from exc
-    elif key == "database.url" and database_url_has_password(text):
+    elif key == DATABASE_URL and database_url_has_password(text):
         raise ConfigError(
             f"refusing to write a database password into {path} (database.url); "
             f"give the URL without it and {PASSWORD_ADVICE}"
@@ -206,6 +199,4 @@ def get_config_value(path: Path, key: str) -> object:
     dotted = f"{section}.{name}"
     if dotted in values:
         return values[dotted]
-    if dotted == "database.url":
-        return default_database_url()
-    return DEFAULTS[dotted]
+    return SPECS[dotted].default_value()

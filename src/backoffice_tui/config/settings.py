@@ -15,35 +15,23 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from backoffice_tui.config.paths import default_config_path, default_database_url
+from backoffice_tui.config.spec import (
+    DATABASE_URL,
+    KNOWN_SETTINGS,
+    SECTIONS,
+    SETTINGS,
+    SPECS,
+)
 from backoffice_tui.domain.errors import ConfigError
 
 ENV_CONFIG = "BACKOFFICE_CONFIG"
 ENV_DATABASE_URL = "BACKOFFICE_DATABASE_URL"
-
-#: Every setting the config file may hold, as "section.key" -> Python type.
-KNOWN_SETTINGS: dict[str, type] = {
-    "database.url": str,
-    "ui.theme": str,
-    "ui.ascii_borders": bool,
-    "ui.mouse": bool,
-    "sync.poll_interval": float,
-    "approvals.undo_seconds": float,
-}
-
-#: Built-in defaults; database.url has none here because it depends on the
-#: platform (see ``paths.default_database_url``).
-DEFAULTS: dict[str, object] = {
-    "ui.theme": "dark",
-    "ui.ascii_borders": False,
-    "ui.mouse": False,
-    "sync.poll_interval": 1.0,
-    "approvals.undo_seconds": 5.0,
-}
 
 PASSWORD_ADVICE = "use `backoffice login`, BACKOFFICE_DB_PASSWORD or ~/.pgpass"
 URL_ADVICE = "use sqlite:///PATH or postgresql://USER@HOST/DB"
@@ -54,7 +42,11 @@ _URL_USERINFO_PASSWORD = re.compile(r"((?:^|://)[^:/@]*:)[^@/]*@")
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the program needs to know before it opens the database."""
+    """Everything the program needs to know before it opens the database.
+
+    One field per entry of ``spec.SETTINGS`` (same name and default), plus
+    where the file is and who --user names.
+    """
 
     database_url: str
     config_path: Path  # the file consulted (may not exist)
@@ -156,25 +148,25 @@ def coerce_setting(key: str, value: object, *, where: str) -> object:
     A database URL is normalised but not checked for a password (the caller
     decides whether one is allowed where the value came from).
     """
-    kind = KNOWN_SETTINGS[key]
-    if kind is bool:
+    spec = SPECS[key]
+    if spec.type is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{key} must be true or false {where}, not {_show(value)}")
         return value
-    if kind is float:
+    if spec.type is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{key} must be a number of seconds {where}, not {_show(value)}")
         number = float(value)
         if not math.isfinite(number):
             raise ConfigError(f"{key} must be a finite number of seconds {where}, not {value}")
-        if key == "sync.poll_interval" and number <= 0:
+        if spec.above_zero and number <= 0:
             raise ConfigError(f"{key} must be greater than 0 seconds {where}, not {value}")
         if number < 0:
             raise ConfigError(f"{key} must be 0 seconds or more {where}, not {value}")
         return number
     if not isinstance(value, str):
         raise ConfigError(f"{key} must be a quoted string {where}, not {_show(value)}")
-    if key == "database.url":
+    if key == DATABASE_URL:
         return normalise_database_url(value, source=where)
     if not value.strip():
         raise ConfigError(f"{key} must not be empty {where}")
@@ -219,10 +211,9 @@ def check_config_data(data: Mapping[str, object], path: Path) -> dict[str, objec
         raise ConfigError(
             f"{path} holds a database password ({secret}); remove it and {PASSWORD_ADVICE}"
         )
-    sections = {key.split(".", 1)[0] for key in KNOWN_SETTINGS}
     values: dict[str, object] = {}
     for section, table in data.items():
-        if section not in sections:
+        if section not in SECTIONS:
             raise ConfigError(f"unknown setting {section!r} in {path}; known: {_known_keys()}")
         if not isinstance(table, Mapping):
             raise ConfigError(
@@ -234,7 +225,7 @@ def check_config_data(data: Mapping[str, object], path: Path) -> dict[str, objec
             if key not in KNOWN_SETTINGS:
                 raise ConfigError(f"unknown setting {key!r} in {path}; known: {_known_keys()}")
             values[key] = value
-    url = values.get("database.url")
+    url = values.get(DATABASE_URL)
     if isinstance(url, str) and database_url_has_password(url):
         raise ConfigError(
             f"{path} holds a database password (database.url); remove it and {PASSWORD_ADVICE}"
@@ -317,33 +308,15 @@ def load_settings(
         database_url = normalise_database_url(database, source="from --database")
     elif from_env_url is not None:
         database_url = normalise_database_url(from_env_url, source=f"from {ENV_DATABASE_URL}")
-    elif "database.url" in from_file:
-        database_url = str(from_file["database.url"])
+    elif DATABASE_URL in from_file:
+        database_url = str(from_file[DATABASE_URL])
     else:
         database_url = default_database_url()
 
-    def pick_str(key: str) -> str:
-        value = from_file.get(key, DEFAULTS[key])
-        assert isinstance(value, str)
-        return value
-
-    def pick_bool(key: str) -> bool:
-        value = from_file.get(key, DEFAULTS[key])
-        assert isinstance(value, bool)
-        return value
-
-    def pick_float(key: str) -> float:
-        value = from_file.get(key, DEFAULTS[key])
-        assert isinstance(value, float)
-        return value
-
-    return Settings(
-        database_url=database_url,
-        config_path=config_path,
-        theme=pick_str("ui.theme"),
-        ascii_borders=pick_bool("ui.ascii_borders"),
-        mouse=pick_bool("ui.mouse"),
-        poll_interval=pick_float("sync.poll_interval"),
-        undo_seconds=pick_float("approvals.undo_seconds"),
-        user=user,
-    )
+    # Values from the file are already of their setting's type (coerce_setting).
+    chosen: dict[str, Any] = {
+        spec.field: from_file.get(spec.key, spec.default)
+        for spec in SETTINGS
+        if spec.key != DATABASE_URL
+    }
+    return Settings(database_url=database_url, config_path=config_path, user=user, **chosen)

@@ -36,6 +36,7 @@ from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from backoffice_tui.tui.commands import screen_commands
 from backoffice_tui.tui.pending_decisions import PendingDecisions
+from backoffice_tui.tui.screen_names import SCREEN_TITLES
 from backoffice_tui.tui.screens.applications import ApplicationsScreen
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.customer import CustomerScreen
@@ -50,15 +51,6 @@ from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
 from backoffice_tui.tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
-
-SCREEN_TITLES = {
-    "home": "Home",
-    "queue": "Work queue",
-    "approvals": "Approvals",
-    "customers": "Customers",
-    "handoffs": "Handoffs",
-    "applications": "Applications",
-}
 
 
 class AsciiScrollBarRender(ScrollBarRender):

@@ -202,10 +202,14 @@ def test_config_with_unknown_setting(workdir: Path, tmp_path: Path) -> None:
     "url",
     ["postgresql://nobody@127.0.0.1:1/x", "postgresql://nobody:s3cr3t-pw@127.0.0.1:1/x"],
 )
-def test_unreachable_postgres_answers_quickly(workdir: Path, url: str) -> None:
+def test_unreachable_postgres_answers_quickly(
+    workdir: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a password may come from the environment, never from the command line
+    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", url)
     for command in (["queue", "list"], ["db", "upgrade"], ["db", "current", "--json"]):
         started = time.monotonic()
-        result = invoke("--database", url, *command)
+        result = invoke(*command)
         elapsed = time.monotonic() - started
         assert_one_line_error(result, contains="cannot open database")
         assert "Connection refused" in result.stderr or "connection" in result.stderr.lower()
@@ -213,6 +217,30 @@ def test_unreachable_postgres_answers_quickly(workdir: Path, url: str) -> None:
         assert "s3cr3t-pw" not in result.output + result.stderr
         assert elapsed < 5, f"took {elapsed:.1f} s"
     assert_nothing_written(workdir)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nobody:s3cr3t-pw@127.0.0.1:1/x",
+        "postgresql://nobody@127.0.0.1:1/x?password=s3cr3t-pw",
+        "postgresql://nobody:s3cr3t@pw@127.0.0.1:1/x",
+        "postgresql://nobody:s3cr3t-pw@127.0.0.1:notaport/x",
+    ],
+)
+def test_a_password_on_the_command_line_is_refused_unseen(workdir: Path, url: str) -> None:
+    line = fails("--database", url, "queue", "list", contains="process list")
+    assert "s3cr3t" not in line and "backoffice login" in line
+    assert_nothing_written(workdir)
+
+
+def test_a_malformed_url_in_the_environment_is_masked(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for url in ("postgres ql://nobody:s3cr3t-pw@h/x", "postgresql://nobody:s3cr3t-pw@h:port/x"):
+        monkeypatch.setenv("BACKOFFICE_DATABASE_URL", url)
+        line = fails("queue", "list", contains="not a database URL")
+        assert "s3cr3t" not in line and "nobody:***@" in line
 
 
 # --- refused actions on a real database --------------------------------------------------

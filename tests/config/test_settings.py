@@ -147,13 +147,18 @@ def test_urls_are_normalised(tmp_path: Path, given: str, expected: str) -> None:
     assert load_settings(database=given, config=path, environ={}).database_url == expected
 
 
-def test_password_in_url_is_accepted_from_env_and_cli(tmp_path: Path) -> None:
+def test_password_in_url_is_accepted_from_env_but_refused_on_the_command_line(
+    tmp_path: Path,
+) -> None:
     missing = tmp_path / "config.toml"
     url = "postgresql://alice:s3cret@db/bo"
     from_env = load_settings(config=missing, environ={"BACKOFFICE_DATABASE_URL": url})
     assert from_env.database_url == "postgresql+psycopg://alice:s3cret@db/bo"
-    from_cli = load_settings(database=url, config=missing, environ={})
-    assert from_cli.database_url == "postgresql+psycopg://alice:s3cret@db/bo"
+    for given in (url, "postgresql://alice@db/bo?password=s3cret", "postgresql://a:s3cr@t@db/bo"):
+        with pytest.raises(ConfigError, match="process list") as refused:
+            load_settings(database=given, config=missing, environ={})
+        assert "s3cr" not in str(refused.value)
+        assert "backoffice login" in str(refused.value)
 
 
 # --- errors ------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """The ``backoffice`` command."""
 
-import sys
 from pathlib import Path
 
 import click

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,15 +28,17 @@ from backoffice_tui.config.spec import (
     SPECS,
 )
 from backoffice_tui.domain.errors import ConfigError
+from backoffice_tui.domain.urls import (
+    database_url_has_password,
+    looks_like_secret_name,
+    mask_url_password,
+)
 
 ENV_CONFIG = "BACKOFFICE_CONFIG"
 ENV_DATABASE_URL = "BACKOFFICE_DATABASE_URL"
 
 PASSWORD_ADVICE = "use `backoffice login`, BACKOFFICE_DB_PASSWORD or ~/.pgpass"
 URL_ADVICE = "use sqlite:///PATH or postgresql://USER@HOST/DB"
-
-_SECRET_NAME = re.compile(r"password|passwd|secret|^pass$|^pwd$", re.IGNORECASE)
-_URL_USERINFO_PASSWORD = re.compile(r"((?:^|://)[^:/@]*:)[^@/]*@")
 
 
 @dataclass(frozen=True)
@@ -62,40 +63,11 @@ class Settings:
 # Database URLs
 
 
-def looks_like_secret_name(name: str) -> bool:
-    """Whether a key or parameter name suggests it holds a password."""
-    return bool(_SECRET_NAME.search(name))
-
-
 def _parse_url(url: str) -> URL | None:
     try:
         return make_url(url)
     except (ArgumentError, ValueError):
         return None
-
-
-def database_url_has_password(url: str) -> bool:
-    """Whether ``url`` carries a password (``user:pw@host`` or ``?password=``)."""
-    parsed = _parse_url(url)
-    if parsed is None:
-        return bool(_URL_USERINFO_PASSWORD.search(url))
-    if parsed.password:
-        return True
-    return any(looks_like_secret_name(name) for name in parsed.query)
-
-
-def mask_url_password(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs."""
-    if not database_url_has_password(url):
-        return url
-    parsed = _parse_url(url)
-    if parsed is None:
-        return _URL_USERINFO_PASSWORD.sub(r"\1***@", url)
-    text = parsed.render_as_string(hide_password=True)
-    for name in parsed.query:
-        if looks_like_secret_name(name):
-            text = re.sub(rf"([?&]{re.escape(name)}=)[^&]*", r"\1***", text)
-    return text
 
 
 def normalise_database_url(url: str, *, source: str) -> str:
@@ -305,6 +277,11 @@ def load_settings(
 
     from_env_url = _env(env, ENV_DATABASE_URL)
     if database is not None:
+        if database_url_has_password(database):
+            raise ConfigError(
+                "the --database URL carries a password, which every local user could read "
+                f"in the process list; give it without the password and {PASSWORD_ADVICE}"
+            )
         database_url = normalise_database_url(database, source="from --database")
     elif from_env_url is not None:
         database_url = normalise_database_url(from_env_url, source=f"from {ENV_DATABASE_URL}")

@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from backoffice_tui.domain.errors import ConfigError, DatabaseUnavailable
+from backoffice_tui.domain.urls import mask_url_password
 
 # Execution option marking a session that writes: on SQLite it begins with
 # BEGIN IMMEDIATE so that two writers queue on the lock instead of failing
@@ -27,22 +28,24 @@ def parse_database_url(text: str) -> URL:
         url = make_url(text)
     except ArgumentError:
         raise ConfigError(
-            f"not a database URL: {text!r}; use sqlite:///PATH or postgresql://USER@HOST/DB"
+            f"not a database URL: {mask_url_password(text)!r}; use sqlite:///PATH or "
+            "postgresql://USER@HOST/DB"
         ) from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.drivername not in SUPPORTED_DRIVERS:
         raise ConfigError(
             f"unsupported database driver {url.drivername!r} in "
-            f"{url.render_as_string(hide_password=True)}; use sqlite:///PATH or "
+            f"{describe_url(url)}; use sqlite:///PATH or "
             "postgresql://USER@HOST/DB (psycopg 3)"
         )
     return url
 
 
 def describe_url(url: URL) -> str:
-    """The URL as shown to people: never with its password."""
-    return url.render_as_string(hide_password=True)
+    """The URL as shown to people: never with a password, in the user part or
+    in a query parameter."""
+    return mask_url_password(url.render_as_string(hide_password=False))
 
 
 def sqlite_path(url: URL) -> Path | None:

@@ -1,29 +1,11 @@
 """The ``backoffice`` command."""
 
+import importlib
 from pathlib import Path
 
 import click
 
 from backoffice_tui import __version__
-from backoffice_tui.cli.commands import (
-    applications,
-    approvals,
-    config_cmd,
-    customers,
-    db,
-    demo,
-    events,
-    exports,
-    handoffs,
-    imports,
-    login,
-    queue,
-    rules,
-    teams,
-    templates,
-    users,
-)
-from backoffice_tui.cli.console import run_console
 from backoffice_tui.cli.logs import log, log_file
 from backoffice_tui.cli.state import CliState
 from backoffice_tui.domain.errors import BackofficeError
@@ -46,8 +28,45 @@ def _log_unexpected(error: BaseException) -> Path | None:
     return path
 
 
+#: Each subcommand: the module under ``cli/commands`` and the click command in it.
+#: A module is imported only when its command is used (or listed by --help),
+#: so that a command loads nothing another one needs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "applications": ("applications", "applications"),
+    "approvals": ("approvals", "approvals"),
+    "config": ("config_cmd", "config"),
+    "customers": ("customers", "customers"),
+    "db": ("db", "db"),
+    "demo": ("demo", "demo"),
+    "events": ("events", "events"),
+    "export": ("exports", "export"),
+    "handoffs": ("handoffs", "handoffs"),
+    "import": ("imports", "import_command"),
+    "login": ("login", "login"),
+    "queue": ("queue", "queue"),
+    "rules": ("rules", "rules"),
+    "teams": ("teams", "teams"),
+    "templates": ("templates", "templates"),
+    "users": ("users", "users"),
+}
+
+
 class BackofficeGroup(click.Group):
-    """Turns the project's expected errors into one line and exit 1."""
+    """Loads subcommands when they are used, and turns the project's expected
+    errors into one line and exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            loaded = importlib.import_module(f"backoffice_tui.cli.commands.{module}")
+            command = getattr(loaded, attribute)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -102,28 +121,9 @@ def cli(
     )
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
+        from backoffice_tui.cli.console import run_console  # only the console loads Textual
+
         run_console(ctx.obj, theme, screen, customer)
-
-
-for group in (
-    applications.applications,
-    approvals.approvals,
-    config_cmd.config,
-    customers.customers,
-    db.db,
-    demo.demo,
-    events.events,
-    exports.export,
-    handoffs.handoffs,
-    imports.import_command,
-    login.login,
-    queue.queue,
-    rules.rules,
-    teams.teams,
-    templates.templates,
-    users.users,
-):
-    cli.add_command(group)
 
 
 def main() -> None:

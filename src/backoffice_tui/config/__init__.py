@@ -25,12 +25,11 @@ from backoffice_tui.config.settings import (
     ENV_CONFIG,
     ENV_DATABASE_URL,
     Settings,
-    database_url_has_password,
     load_settings,
-    mask_url_password,
     normalise_database_url,
 )
 from backoffice_tui.config.spec import KNOWN_SETTINGS
+from backoffice_tui.domain.urls import database_url_has_password, mask_url_password
 
 __all__ = [
     "APP_NAME",

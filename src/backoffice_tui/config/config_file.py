@@ -22,13 +22,13 @@ from tomlkit.exceptions import TOMLKitError
 from backoffice_tui.config.settings import (
     PASSWORD_ADVICE,
     coerce_setting,
-    database_url_has_password,
     parse_config_text,
     read_config_file,
     read_config_text,
 )
 from backoffice_tui.config.spec import DATABASE_URL, KNOWN_SETTINGS, SECTIONS, SETTINGS, SPECS
 from backoffice_tui.domain.errors import ConfigError
+from backoffice_tui.domain.urls import database_url_has_password
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700

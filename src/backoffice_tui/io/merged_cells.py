@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from openpyxl.utils.cell import column_index_from_string
-
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _CHUNK = 1 << 20
 
@@ -28,6 +26,10 @@ class MergedRange:
 
 def scan_merged_ranges(source: IO[bytes]) -> list[MergedRange]:
     """Every merged range of a sheet, read from its XML in chunks."""
+    from openpyxl.utils.cell import (
+        column_index_from_string,  # openpyxl loads only when a workbook is used
+    )
+
     ranges = []
     tail = b""
     while True:

@@ -13,9 +13,6 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import IO, Protocol
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.merged_cells import MergedRange, MergeFiller, scan_merged_ranges
 
@@ -121,6 +118,9 @@ class CsvFile:
 
 class XlsxFile:
     def __init__(self, path: Path, sheet: str | None = None) -> None:
+        from openpyxl import load_workbook  # openpyxl loads only when a workbook is used
+        from openpyxl.utils.exceptions import InvalidFileException
+
         self.name = path.name
         try:
             self._book = load_workbook(path, read_only=True, data_only=True)

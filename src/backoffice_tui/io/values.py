@@ -10,8 +10,6 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 
-from openpyxl.utils.datetime import from_excel
-
 # Excel's calendar ends on 9999-12-31, serial 2958465.
 _LAST_SERIAL = 2_958_465
 _ISO_LIKE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?")
@@ -102,6 +100,8 @@ def as_int(value: object) -> int:
 def _from_serial(serial: float) -> date:
     if not 1 <= serial <= _LAST_SERIAL:
         raise CellError(f"not a date (use {DATE_FORMS})")
+    from openpyxl.utils.datetime import from_excel  # openpyxl loads only when a workbook is used
+
     moment = from_excel(serial)
     return moment.date() if isinstance(moment, datetime) else moment
 

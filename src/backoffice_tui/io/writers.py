@@ -18,10 +18,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from backoffice_tui.domain.errors import InvalidInput
 
 _FORMULA_STARTS = ("=", "+", "@")
@@ -85,12 +81,10 @@ def write_json(stream: IO[str], columns: Sequence[str], rows: Iterable[Sequence[
     return count
 
 
-def _xlsx_text(text: str) -> str:
-    """Control characters cannot be stored in XLSX: show them as symbols."""
-    return str(ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group()[0]) % 0x20), text))
-
-
 def _xlsx_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell  # openpyxl loads only when a workbook is used
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cells: list[Any] = []
     for value in row:
         if isinstance(value, datetime):
@@ -98,7 +92,8 @@ def _xlsx_cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
         elif isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
         if isinstance(value, str):
-            value = _xlsx_text(value)
+            # control characters cannot be stored in XLSX: show them as symbols
+            value = ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m[0][0]) % 0x20), value)
             if value.startswith("="):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"
@@ -121,6 +116,8 @@ def _discard(sheet: Any) -> None:
 def write_xlsx(
     path: Path, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
+    from openpyxl import Workbook  # openpyxl loads only when a workbook is used
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet((title.translate(_SHEET_TITLE_BAD).strip() or "export")[:31])
     count = 0

@@ -11,8 +11,6 @@ import logging
 import threading
 from collections.abc import Callable
 
-import psycopg
-
 from backoffice_tui.store.database import Database
 
 CHANNEL = "backoffice_events"
@@ -54,6 +52,8 @@ class ChangeListener:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        import psycopg  # the driver loads only where a listener runs: on PostgreSQL
+
         delay = self._first_retry
         while not self._stop.is_set():
             try:

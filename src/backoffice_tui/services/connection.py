@@ -24,12 +24,16 @@ def open_database(
     create: bool = False,
     check_schema: bool = True,
     password_resolver: PasswordResolver | None = None,
+    pool_size: int | None = None,
 ) -> Database:
     """Open ``url``; by default refuse a schema other than this program's.
 
-    A missing SQLite file is refused unless ``create`` is true.
+    A missing SQLite file is refused unless ``create`` is true; ``pool_size``
+    bounds the connections held (see ``create_database_engine``).
     """
-    engine = create_database_engine(url, create=create, password_resolver=password_resolver)
+    engine = create_database_engine(
+        url, create=create, password_resolver=password_resolver, pool_size=pool_size
+    )
     try:
         if check_schema:
             schema.ensure_current(engine)

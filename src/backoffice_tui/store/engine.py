@@ -81,11 +81,15 @@ def create_database_engine(
     create: bool = False,
     password_resolver: PasswordResolver | None = None,
     application_name: str = "backoffice-tui",
+    pool_size: int | None = None,
 ) -> Engine:
     """Create the engine for ``url_text``.
 
     A SQLite file that does not exist is refused unless ``create`` is true,
     so that a mistyped path never leaves an empty database behind.
+    ``pool_size`` bounds the connections the engine ever holds (no overflow):
+    a console on a crowded server keeps one, whatever reconnects it lives
+    through, beside its change listener's.
     """
     url = parse_database_url(url_text)
     kwargs: dict[str, Any] = {}
@@ -108,6 +112,8 @@ def create_database_engine(
                 url = url.set(password=password)
         kwargs["connect_args"] = {"connect_timeout": 5, "application_name": application_name}
         kwargs["pool_pre_ping"] = True
+    if pool_size is not None:
+        kwargs.update(pool_size=pool_size, max_overflow=0)
     try:
         engine = create_engine(url, **kwargs)
     except (NoSuchModuleError, ImportError) as error:

@@ -8,8 +8,9 @@ request's (approved, rejected, sent back ...): ``approvals.subjects`` calls
 """
 
 from collections.abc import Mapping
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.application_kinds import (
@@ -111,8 +112,13 @@ def _lock(session: Session, application_id: int, expect_version: int | None) -> 
     query = update(Application).where(Application.id == application_id)
     if expect_version is not None:
         query = query.where(Application.version == expect_version)
-    result = session.execute(
-        query.values(version=Application.version + 1).execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            query.values(version=Application.version + 1).execution_options(
+                synchronize_session=False
+            )
+        ),
     )
     application = session.get(Application, application_id, populate_existing=True)
     if application is None:

@@ -17,8 +17,12 @@ from backoffice_tui.domain.approvals import (
 )
 from backoffice_tui.domain.errors import NotFound, PermissionDenied
 from backoffice_tui.services.applications.kinds import spec_of
-from backoffice_tui.services.approvals.actions import current_stage_of
-from backoffice_tui.services.approvals.approvers import logins_for, match, principals
+from backoffice_tui.services.approvals.authority import (
+    Standing,
+    authority_of,
+    current_stage_of,
+    deciders,
+)
 from backoffice_tui.services.approvals.read import RequestDetail, request_detail
 from backoffice_tui.services.context import Actor
 from backoffice_tui.store.base import utc_now
@@ -28,7 +32,6 @@ from backoffice_tui.store.models import (
     ApplicationKind,
     ApprovalDecision,
     ApprovalRequest,
-    ApprovalStage,
     Event,
     User,
 )
@@ -63,13 +66,9 @@ def _waiting_on(
         return YOUR_TURN if reader == applicant else f"{applicant}: correct and resubmit"
     if request.state != RequestState.PENDING:
         return ""
-    stage = current_stage_of(request)
-    deciders = [
-        login
-        for login in logins_for(session, list(stage.approvers), now.astimezone().date())
-        if login != applicant
-    ]
-    return f"{stage.name}: {', '.join(deciders) or 'nobody can decide (ask an admin)'}"
+    standing = Standing(session, request)
+    who = deciders(session, standing, now.astimezone().date())
+    return f"{standing.stage.name}: {', '.join(who) or 'nobody can decide (ask an admin)'}"
 
 
 def my_applications(
@@ -164,17 +163,10 @@ class ApplicationDetail:
         return next(f.value for f in self.fields if f.key == key)
 
 
-def _may_read(session: Session, actor: Actor, application: Application, now: datetime) -> bool:
-    """The applicant, admins, and anyone on the route (delegates included)."""
-    if actor.is_admin or application.applicant_id == actor.user_id:
-        return True
-    stages = session.scalars(
-        select(ApprovalStage.approvers).where(
-            ApprovalStage.request_id == application.approval_request_id
-        )
-    )
-    mine = principals(session, actor.user_id, actor.login, now.astimezone().date())
-    return any(match(mine, list(entries)) for entries in stages)
+def _may_read(session: Session, actor: Actor, request: ApprovalRequest, now: datetime) -> bool:
+    """Admins, and the applicant (the request's requester) and anyone on the
+    route, delegates included."""
+    return actor.is_admin or authority_of(session, request, actor, now.astimezone().date()).involved
 
 
 def _corrections(session: Session, application_id: int) -> list[HistoryLine]:
@@ -223,7 +215,14 @@ def application_detail(
         application = session.get(Application, application_id)
         if application is None:
             raise NotFound(f"no application {application_id}")
-        if not _may_read(session, actor, application, now):
+        request_row = (
+            session.get(ApprovalRequest, application.approval_request_id)
+            if application.approval_request_id is not None
+            else None
+        )
+        if request_row is None:
+            raise NotFound(f"application {application_id} has no approval request")
+        if not _may_read(session, actor, request_row, now):
             raise PermissionDenied(
                 f"{actor.login} may not read application {application_id}: only its applicant, "
                 "the approvers on its route and admins can"
@@ -232,8 +231,6 @@ def application_detail(
         applicant = session.get(User, application.applicant_id)
         assert kind is not None and applicant is not None
         spec = spec_of(kind)
-        request_row = session.get(ApprovalRequest, application.approval_request_id)
-        assert request_row is not None
         waiting_on = _waiting_on(session, request_row, applicant.login, actor.login, now)
         corrections = _corrections(session, application.id)
         fields = tuple(
@@ -248,13 +245,15 @@ def application_detail(
             for f in spec.fields
         )
         snapshot = (application.version, application.state, application.created_at)
-    request = request_detail(db, actor, application.approval_request_id, now)
-    mine = application.applicant_id == actor.user_id
-    can = set()
-    if mine and request.state in WITH_REQUESTER:
-        can |= {"resubmit", "withdraw"}
-    elif mine and request.state == RequestState.PENDING:
-        can.add("withdraw")
+        request_id = request_row.id
+    request = request_detail(db, actor, request_id, now)
+    # the applicant is the request's requester: what they may do to it is
+    # what they may do to the application
+    can = {
+        doing
+        for doing, action in (("resubmit", Action.REAPPLY), ("withdraw", Action.WITHDRAW))
+        if action.value in request.can
+    }
     version, state, filed_at = snapshot
     return ApplicationDetail(
         id=application.id,

@@ -9,14 +9,13 @@ still pending, so a stage is never decided twice.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.approvals import (
-    DECISIONS,
     PAST_TENSE,
     REQUESTER,
     WITH_REQUESTER,
@@ -26,14 +25,20 @@ from backoffice_tui.domain.approvals import (
     rule_met,
 )
 from backoffice_tui.domain.errors import (
-    Conflict,
     InvalidInput,
     InvalidTransition,
     NotFound,
-    PermissionDenied,
 )
 from backoffice_tui.domain.templates import ApprovalStageSpec
-from backoffice_tui.services.approvals.approvers import Principal, logins_for, match, principals
+from backoffice_tui.services.approvals.approvers import Principal
+from backoffice_tui.services.approvals.authority import (
+    Authority,
+    authority_of,
+    requested_by,
+)
+from backoffice_tui.services.approvals.authority import (
+    current_stage_of as current_stage_of,
+)
 from backoffice_tui.services.approvals.subjects import request_state_changed_in
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
@@ -143,7 +148,7 @@ def open_request_in(
         )
     session.flush()
     session.refresh(request)
-    decision = _decide(session, ctx, request, None, Action.SUBMIT, "", None, None, None, now)
+    decision = _decide(session, ctx, request, Decision(Action.SUBMIT, now))
     _enter(session, ctx, request, 1, now, decision.id)
     return request
 
@@ -199,11 +204,14 @@ def request_approval(
 
 def _lock(session: Session, request_id: int) -> ApprovalRequest:
     """Take the request's row lock, then read it as committed now."""
-    result = session.execute(
-        update(ApprovalRequest)
-        .where(ApprovalRequest.id == request_id)
-        .values(version=ApprovalRequest.version + 1)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ApprovalRequest)
+            .where(ApprovalRequest.id == request_id)
+            .values(version=ApprovalRequest.version + 1)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         raise NotFound(f"no approval {request_id}")
@@ -218,166 +226,62 @@ def _lock(session: Session, request_id: int) -> ApprovalRequest:
     return request
 
 
-def current_stage_of(request: ApprovalRequest) -> ApprovalStage:
-    """The stage the request is at (or stopped at, once decided)."""
-    return next(s for s in request.stages if s.position == request.current_stage)
-
-
-def _login(session: Session, user_id: int | None) -> str:
-    if user_id is None:
-        return "?"
-    user = session.get(User, user_id)
-    return user.login if user else "?"
-
-
-def _last_decision(session: Session, request: ApprovalRequest) -> ApprovalDecision | None:
-    return session.scalar(
-        select(ApprovalDecision)
-        .where(
-            ApprovalDecision.request_id == request.id,
-            ApprovalDecision.action.in_([a.value for a in DECISIONS | {Action.WITHDRAW}]),
-        )
-        .order_by(ApprovalDecision.id.desc())
-        .limit(1)
-    )
-
-
-def _who_decided(session: Session, request: ApprovalRequest) -> str:
-    last = _last_decision(session, request)
-    if last is None:
-        return "someone else"
-    who = _login(session, last.actor_id)
-    if last.on_behalf_of_id:
-        who += f" for {_login(session, last.on_behalf_of_id)}"
-    return f"{who} at {last.at.astimezone():%H:%M}"
-
-
-def _require_pending(session: Session, request: ApprovalRequest, seen_stage: int | None) -> None:
-    """The request is still waiting at the stage the operator saw."""
-    moved = seen_stage is not None and seen_stage != request.current_stage
-    last = _last_decision(session, request)
-    if moved and request.state == RequestState.PENDING and last is None:
-        raise InvalidInput(
-            f"approval {request.id} is at stage {request.current_stage}, not {seen_stage}"
-        )
-    if request.state != RequestState.PENDING or moved:
-        state = RequestState(request.state).value.replace("_", " ")
-        where = (
-            ""
-            if request.state != RequestState.PENDING
-            else f", now at stage {request.current_stage}"
-        )
-        raise Conflict(
-            f"approval {request.id} was already decided by {_who_decided(session, request)} "
-            f"({state}{where})"
-        )
+def _authority(
+    session: Session, ctx: Context, request_id: int, seen_stage: int | None = None
+) -> Authority:
+    """Lock the request, then what the actor may do to it now."""
+    request = _lock(session, request_id)
+    return authority_of(session, request, ctx.actor, ctx.now().astimezone().date(), seen_stage)
 
 
 @dataclass(frozen=True)
 class _Deciding:
-    """A request locked for a decision on its current stage, and as whom."""
+    """A request locked for an action on its current stage, and as whom."""
 
     request: ApprovalRequest
     stage: ApprovalStage
     principal: Principal
     entry: str
-    counted: dict[int, str]  # approvals of the stage so far (see _counted)
+    counted: dict[int, str]  # approvals of the stage so far
 
 
-def _open_for_decision(
-    session: Session, ctx: Context, request_id: int, seen_stage: int | None
+def _open_for(
+    session: Session, ctx: Context, request_id: int, seen_stage: int | None, action: Action
 ) -> _Deciding:
-    """Lock the request; it must still wait at the stage the operator saw,
-    and the actor must be one of that stage's approvers (or their delegate)."""
-    request = _lock(session, request_id)
-    _require_pending(session, request, seen_stage)
-    stage = current_stage_of(request)
-    if request.requester_id == ctx.actor.user_id:
-        raise PermissionDenied(
-            f"{ctx.actor.login} requested approval {request.id}, so someone else on its "
-            "route must decide"
-        )
-    today = ctx.now().astimezone().date()
-    mine = principals(session, ctx.actor.user_id, ctx.actor.login, today)
-    counted = _counted(session, stage)
-    found = match(mine, list(stage.approvers), set(counted.values()))
-    if found is None:
-        raise PermissionDenied(
-            f"{ctx.actor.login} is not an approver of stage '{stage.name}' of approval "
-            f"{request.id} and holds no delegation for it"
-        )
-    if stage.held_by_id is not None and stage.held_by_id != ctx.actor.user_id:
-        raise Conflict(
-            f"approval {request.id} is on hold by {_login(session, stage.held_by_id)}; "
-            "only they can decide until they release it"
-        )
-    principal, entry = found
-    return _Deciding(request, stage, principal, entry, counted)
-
-
-def _counted(session: Session, stage: ApprovalStage) -> dict[int, str]:
-    """Who has approved the stage since it last became current (pulled-back
-    approvals removed): user -> the entry they approved as."""
-    approvals: dict[int, str] = {}
-    rows = session.execute(
-        select(
-            ApprovalDecision.action,
-            ApprovalDecision.actor_id,
-            ApprovalDecision.on_behalf_of_id,
-            ApprovalDecision.as_approver,
-        )
-        .where(
-            ApprovalDecision.stage_id == stage.id,
-            ApprovalDecision.id > stage.since_decision_id,
-            ApprovalDecision.action.in_([Action.APPROVE.value, Action.PULL_BACK.value]),
-        )
-        .order_by(ApprovalDecision.id)
-    )
-    for action, actor_id, on_behalf_of_id, as_approver in rows:
-        principal = on_behalf_of_id or actor_id
-        if action == Action.APPROVE:
-            approvals[principal] = as_approver or ""
-        else:
-            approvals.pop(principal, None)
-    return approvals
-
-
-def deciders_now(
-    session: Session, request: ApprovalRequest, stage: ApprovalStage, today: date
-) -> tuple[str, ...]:
-    """Logins who may still decide ``stage`` today, delegates included:
-    not the requester, not who already approved, and under rule "all" only
-    for the entries not yet covered."""
-    counted = _counted(session, stage)
-    entries = list(stage.approvers)
-    if stage.rule == "all":
-        entries = [e for e in entries if e not in set(counted.values())]
-    excluded = {request.requester_id, *counted}
-    return tuple(
-        login
-        for login, user_id in logins_for(session, entries, today, with_ids=True)
-        if user_id not in excluded
+    """Lock the request and check that the actor may take ``action`` on the
+    stage the operator saw (see ``authority.py``)."""
+    authority = _authority(session, ctx, request_id, seen_stage)
+    authority.require(action)
+    principal, entry = authority.deciding_as(action)
+    return _Deciding(
+        authority.request, authority.stage, principal, entry, dict(authority.standing.counted)
     )
 
 
 # --- writing ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Decision:
+    """One decision to record on a request: what, when, at which stage, and
+    as whom (``principal``, approver ``entry``), with its comment and target."""
+
+    action: Action
+    at: datetime
+    stage: ApprovalStage | None = None
+    comment: str = ""
+    principal: Principal | None = None
+    entry: str | None = None
+    target: str | None = None
+
+
 def _decide(
-    session: Session,
-    ctx: Context,
-    request: ApprovalRequest,
-    stage: ApprovalStage | None,
-    action: Action,
-    comment: str,
-    principal: Principal | None,
-    entry: str | None,
-    target: str | None,
-    now: datetime,
-    summary: str | None = None,
+    session: Session, ctx: Context, request: ApprovalRequest, decision: Decision
 ) -> ApprovalDecision:
+    stage, principal, action = decision.stage, decision.principal, decision.action
+    comment, target = decision.comment, decision.target
     on_behalf = principal.user_id if principal is not None and principal.delegated else None
-    decision = ApprovalDecision(
+    row = ApprovalDecision(
         request_id=request.id,
         stage_id=stage.id if stage is not None else None,
         actor_id=ctx.actor.user_id,
@@ -385,26 +289,25 @@ def _decide(
         action=action.value,
         comment=comment,
         target=target,
-        as_approver=entry,
-        at=now,
+        as_approver=decision.entry,
+        at=decision.at,
     )
-    session.add(decision)
+    session.add(row)
     session.flush()
-    if summary is None:
-        summary = f"{ctx.actor.label} {PAST_TENSE[action]} '{request.title}'"
-        if stage is not None:
-            summary += f" at stage '{stage.name}'"
-        if on_behalf is not None and principal is not None:
-            summary += f" for {principal.login}"
-        if target:
-            summary += f" to {target}"
-        if comment:
-            summary += f": {comment.splitlines()[0]}"
+    summary = f"{ctx.actor.label} {PAST_TENSE[action]} '{request.title}'"
+    if stage is not None:
+        summary += f" at stage '{stage.name}'"
+    if on_behalf is not None and principal is not None:
+        summary += f" for {principal.login}"
+    if target:
+        summary += f" to {target}"
+    if comment:
+        summary += f": {comment.splitlines()[0]}"
     record_request_event(
         session,
         ctx,
         request,
-        now,
+        decision.at,
         EVENT_KINDS[action],
         summary,
         on_behalf_of_id=on_behalf,
@@ -413,9 +316,9 @@ def _decide(
         comment=comment,
         target=target,
         on_behalf_of=principal.login if on_behalf is not None and principal else None,
-        decision_id=decision.id,
+        decision_id=row.id,
     )
-    return decision
+    return row
 
 
 def record_request_event(
@@ -524,29 +427,23 @@ def _comment_required(comment: str | None, doing: str) -> str:
 
 def approve(ctx: Context, request_id: int, comment: str = "", stage: int | None = None) -> None:
     with ctx.db.write() as session:
-        deciding = _open_for_decision(session, ctx, request_id, stage)
-        request, current = deciding.request, deciding.stage
-        principal, entry = deciding.principal, deciding.entry
-        counted = deciding.counted
-        if principal.user_id in counted:
-            raise InvalidTransition(
-                f"{principal.login} has already approved stage '{current.name}' of approval "
-                f"{request.id}"
-            )
+        deciding = _open_for(session, ctx, request_id, stage, Action.APPROVE)
+        request, current, counted = deciding.request, deciding.stage, deciding.counted
         now = ctx.now()
         decision = _decide(
             session,
             ctx,
             request,
-            current,
-            Action.APPROVE,
-            comment.strip(),
-            principal,
-            entry,
-            None,
-            now,
+            Decision(
+                Action.APPROVE,
+                now,
+                current,
+                comment.strip(),
+                principal=deciding.principal,
+                entry=deciding.entry,
+            ),
         )
-        counted[principal.user_id] = entry
+        counted[deciding.principal.user_id] = deciding.entry
         if rule_met(current.rule, current.approvers, counted):
             current.state = StageState.APPROVED.value
             current.held_by_id = None
@@ -556,11 +453,22 @@ def approve(ctx: Context, request_id: int, comment: str = "", stage: int | None 
 def reject(ctx: Context, request_id: int, comment: str, stage: int | None = None) -> None:
     text = _comment_required(comment, "reject")
     with ctx.db.write() as session:
-        deciding = _open_for_decision(session, ctx, request_id, stage)
+        deciding = _open_for(session, ctx, request_id, stage, Action.REJECT)
         request, current = deciding.request, deciding.stage
-        principal, entry = deciding.principal, deciding.entry
         now = ctx.now()
-        _decide(session, ctx, request, current, Action.REJECT, text, principal, entry, None, now)
+        _decide(
+            session,
+            ctx,
+            request,
+            Decision(
+                Action.REJECT,
+                now,
+                current,
+                text,
+                principal=deciding.principal,
+                entry=deciding.entry,
+            ),
+        )
         current.state = StageState.REJECTED.value
         current.held_by_id = None
         _close(session, request, RequestState.REJECTED, now)
@@ -576,22 +484,23 @@ def send_back(
     """Send back to the requester, or to a stage already passed (by position)."""
     text = _comment_required(comment, "send back")
     with ctx.db.write() as session:
-        deciding = _open_for_decision(session, ctx, request_id, stage)
+        deciding = _open_for(session, ctx, request_id, stage, Action.SEND_BACK)
         request, current = deciding.request, deciding.stage
-        principal, entry = deciding.principal, deciding.entry
         now = ctx.now()
         if to == REQUESTER:
             _decide(
                 session,
                 ctx,
                 request,
-                current,
-                Action.SEND_BACK,
-                text,
-                principal,
-                entry,
-                REQUESTER,
-                now,
+                Decision(
+                    Action.SEND_BACK,
+                    now,
+                    current,
+                    text,
+                    principal=deciding.principal,
+                    entry=deciding.entry,
+                    target=REQUESTER,
+                ),
             )
             _reset_from(request, 1)
             request.state = RequestState.SENT_BACK.value
@@ -610,13 +519,15 @@ def send_back(
             session,
             ctx,
             request,
-            current,
-            Action.SEND_BACK,
-            text,
-            principal,
-            entry,
-            f"stage {target.position} ({target.name})",
-            now,
+            Decision(
+                Action.SEND_BACK,
+                now,
+                current,
+                text,
+                principal=deciding.principal,
+                entry=deciding.entry,
+                target=f"stage {target.position} ({target.name})",
+            ),
         )
         _reset_from(request, target.position)
         _enter(session, ctx, request, target.position, now, decision.id)
@@ -636,96 +547,74 @@ def pull_back(ctx: Context, request_id: int, comment: str = "") -> None:
     decides after them; the requester takes the request back before
     anyone has decided on it."""
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        if request.state != RequestState.PENDING:
-            _require_pending(session, request, None)
-        last = _last_decision(session, request)
-        now = ctx.now()
-        if (
-            last is not None
-            and last.action == Action.APPROVE
-            and last.actor_id == ctx.actor.user_id
-        ):
+        authority = _authority(session, ctx, request_id)
+        authority.require(Action.PULL_BACK)
+        request, now = authority.request, ctx.now()
+        approval = authority.pulling_back()
+        if approval is not None:
+            last, principal = approval
             stage = session.get(ApprovalStage, last.stage_id)
             assert stage is not None
-            principal = Principal(
-                last.on_behalf_of_id or ctx.actor.user_id,
-                _login(session, last.on_behalf_of_id or ctx.actor.user_id),
-                frozenset(),
-                last.on_behalf_of_id is not None,
-            )
             _decide(
                 session,
                 ctx,
                 request,
-                stage,
-                Action.PULL_BACK,
-                comment.strip(),
-                principal,
-                last.as_approver,
-                None,
-                now,
+                Decision(
+                    Action.PULL_BACK,
+                    now,
+                    stage,
+                    comment.strip(),
+                    principal=principal,
+                    entry=last.as_approver,
+                ),
             )
             if stage.position != request.current_stage:
                 _reset_from(request, stage.position + 1)
                 stage.state = StageState.PENDING.value
                 request.current_stage = stage.position
             return
-        if request.requester_id == ctx.actor.user_id and (
-            last is None or last.action not in {a.value for a in DECISIONS}
-        ):
-            _decide(
-                session,
-                ctx,
-                request,
-                None,
-                Action.PULL_BACK,
-                comment.strip(),
-                None,
-                None,
-                REQUESTER,
-                now,
-            )
-            _reset_from(request, 1)
-            request.state = RequestState.PULLED_BACK.value
-            _subject_changed(session, request)
-            return
-        if last is not None and last.action in {a.value for a in DECISIONS}:
-            raise InvalidTransition(
-                f"cannot pull back approval {request.id}: the last decision was "
-                f"{_login(session, last.actor_id)}'s, after which only they could"
-            )
-        raise PermissionDenied(
-            f"only the requester or the last approver can pull back approval {request.id}"
+        _decide(
+            session,
+            ctx,
+            request,
+            Decision(Action.PULL_BACK, now, comment=comment.strip(), target=REQUESTER),
         )
+        _reset_from(request, 1)
+        request.state = RequestState.PULLED_BACK.value
+        _subject_changed(session, request)
 
 
 def hold(ctx: Context, request_id: int, stage: int | None = None) -> None:
     """Stop the other approvers of the current stage until released."""
     with ctx.db.write() as session:
-        deciding = _open_for_decision(session, ctx, request_id, stage)
+        deciding = _open_for(session, ctx, request_id, stage, Action.HOLD)
         request, current = deciding.request, deciding.stage
-        principal, entry = deciding.principal, deciding.entry
-        if current.held_by_id == ctx.actor.user_id:
-            raise InvalidTransition(f"approval {request.id} is already on hold by you")
         current.held_by_id = ctx.actor.user_id
-        _decide(session, ctx, request, current, Action.HOLD, "", principal, entry, None, ctx.now())
+        _decide(
+            session,
+            ctx,
+            request,
+            Decision(
+                Action.HOLD,
+                ctx.now(),
+                current,
+                principal=deciding.principal,
+                entry=deciding.entry,
+            ),
+        )
 
 
 def release(ctx: Context, request_id: int) -> None:
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_pending(session, request, None)
-        current = current_stage_of(request)
-        if current.held_by_id is None:
-            raise InvalidTransition(f"approval {request.id} is not on hold")
-        if current.held_by_id != ctx.actor.user_id and not ctx.actor.is_admin:
-            raise PermissionDenied(
-                f"approval {request.id} is held by {_login(session, current.held_by_id)}; "
-                "only they can release it"
-            )
-        current.held_by_id = None
-        _decide(session, ctx, request, current, Action.RELEASE, "", None, None, None, ctx.now())
+        authority = _authority(session, ctx, request_id)
+        authority.require(Action.RELEASE)
+        authority.stage.held_by_id = None
+        _decide(
+            session,
+            ctx,
+            authority.request,
+            Decision(Action.RELEASE, ctx.now(), authority.stage),
+        )
 
 
 def forward(
@@ -733,7 +622,7 @@ def forward(
 ) -> None:
     """Hand my part of the current stage to another user."""
     with ctx.db.write() as session:
-        deciding = _open_for_decision(session, ctx, request_id, stage)
+        deciding = _open_for(session, ctx, request_id, stage, Action.FORWARD)
         request, current = deciding.request, deciding.stage
         principal, entry = deciding.principal, deciding.entry
         target = session.scalar(select(User).where(User.login == to_login.strip()))
@@ -741,7 +630,7 @@ def forward(
             raise NotFound(f"no active user {to_login!r} to forward to")
         if target.id in (ctx.actor.user_id, principal.user_id):
             raise InvalidInput("forward to someone else")
-        if target.id == request.requester_id:
+        if requested_by(request, target.id):
             raise InvalidInput(
                 f"{target.login} requested approval {request.id} and cannot decide it; "
                 "forward to someone else"
@@ -751,7 +640,7 @@ def forward(
             approvers.append(target.login)
         current.approvers = approvers
         session.execute(
-            ApprovalStageApprover.__table__.delete().where(
+            delete(ApprovalStageApprover).where(
                 ApprovalStageApprover.stage_id == current.id,
                 ApprovalStageApprover.approver == entry,
             )
@@ -764,13 +653,15 @@ def forward(
             session,
             ctx,
             request,
-            current,
-            Action.FORWARD,
-            comment.strip(),
-            principal,
-            entry,
-            target.login,
-            ctx.now(),
+            Decision(
+                Action.FORWARD,
+                ctx.now(),
+                current,
+                comment.strip(),
+                principal=principal,
+                entry=entry,
+                target=target.login,
+            ),
         )
 
 
@@ -778,44 +669,24 @@ def add_comment(ctx: Context, request_id: int, text: str) -> None:
     """A remark on the request by its requester or anyone on its route."""
     body = _comment_required(text, "comment")
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        today = ctx.now().astimezone().date()
-        mine = principals(session, ctx.actor.user_id, ctx.actor.login, today)
-        involved = request.requester_id == ctx.actor.user_id or any(
-            match(mine, list(s.approvers)) for s in request.stages
-        )
-        if not involved and not ctx.actor.is_admin:
-            raise PermissionDenied(
-                f"{ctx.actor.login} is neither the requester nor on the route of approval "
-                f"{request.id}"
-            )
-        stage = current_stage_of(request)
-        _decide(session, ctx, request, stage, Action.COMMENT, body, None, None, None, ctx.now())
-
-
-def _require_requester(
-    session: Session, ctx: Context, request: ApprovalRequest, doing: str
-) -> None:
-    if request.requester_id != ctx.actor.user_id:
-        raise PermissionDenied(
-            f"only the requester ({_login(session, request.requester_id)}) can {doing} "
-            f"approval {request.id}"
+        authority = _authority(session, ctx, request_id)
+        authority.require(Action.COMMENT)
+        _decide(
+            session,
+            ctx,
+            authority.request,
+            Decision(Action.COMMENT, ctx.now(), authority.stage, body),
         )
 
 
 def reapply(ctx: Context, request_id: int, comment: str = "") -> None:
     """The requester sends a sent-back request round again from its first stage."""
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_requester(session, ctx, request, "re-apply")
-        if request.state not in WITH_REQUESTER:
-            raise InvalidTransition(
-                f"approval {request.id} is {request.state.replace('_', ' ')}; only a request "
-                "sent back or pulled back can be re-applied"
-            )
-        now = ctx.now()
+        authority = _authority(session, ctx, request_id)
+        authority.require(Action.REAPPLY)
+        request, now = authority.request, ctx.now()
         decision = _decide(
-            session, ctx, request, None, Action.REAPPLY, comment.strip(), None, None, None, now
+            session, ctx, request, Decision(Action.REAPPLY, now, comment=comment.strip())
         )
         request.state = RequestState.PENDING.value
         _enter(session, ctx, request, 1, now, decision.id)
@@ -825,16 +696,10 @@ def reapply(ctx: Context, request_id: int, comment: str = "") -> None:
 
 def withdraw(ctx: Context, request_id: int, comment: str = "") -> None:
     with ctx.db.write() as session:
-        request = _lock(session, request_id)
-        _require_requester(session, ctx, request, "withdraw")
-        if request.state not in (RequestState.PENDING, *WITH_REQUESTER):
-            raise InvalidTransition(
-                f"approval {request.id} is already {request.state.replace('_', ' ')}"
-            )
-        now = ctx.now()
-        _decide(
-            session, ctx, request, None, Action.WITHDRAW, comment.strip(), None, None, None, now
-        )
+        authority = _authority(session, ctx, request_id)
+        authority.require(Action.WITHDRAW)
+        request, now = authority.request, ctx.now()
+        _decide(session, ctx, request, Decision(Action.WITHDRAW, now, comment=comment.strip()))
         _reset_from(request, 1)
         _close(session, request, RequestState.WITHDRAWN, now)
 

@@ -1,6 +1,7 @@
 """Who answers to which approver entries: a user's own login and role@team
 keys, and those of everyone who delegated to them today."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, overload
@@ -22,34 +23,51 @@ class Principal:
     delegated: bool  # True when acting for this user under a delegation
 
 
-def own_keys(session: Session, user_id: int, login: str) -> frozenset[str]:
+def _keys_of(session: Session, logins: dict[int, str]) -> dict[int, frozenset[str]]:
+    """Each user's own login and role@team keys."""
+    keys = {user_id: {login} for user_id, login in logins.items()}
     rows = session.execute(
-        select(TeamMembership.role, Team.code)
+        select(TeamMembership.user_id, TeamMembership.role, Team.code)
         .join(Team, Team.id == TeamMembership.team_id)
-        .where(TeamMembership.user_id == user_id)
+        .where(TeamMembership.user_id.in_(list(logins)))
     )
-    return frozenset({login} | {role_key(role, team) for role, team in rows})
+    for user_id, role, team in rows:
+        keys[user_id].add(role_key(role, team))
+    return {user_id: frozenset(found) for user_id, found in keys.items()}
 
 
-def principals(session: Session, user_id: int, login: str, today: date) -> list[Principal]:
-    """The user first, then each user who delegated to them for ``today``."""
-    result = [Principal(user_id, login, own_keys(session, user_id, login), False)]
+def principals_of(
+    session: Session, users: Sequence[tuple[int, str]], today: date
+) -> dict[int, list[Principal]]:
+    """For each (user id, login): the user first, then each user who
+    delegated to them for ``today``."""
+    if not users:
+        return {}
     delegators = session.execute(
-        select(User.id, User.login)
+        select(Delegation.to_user_id, User.id, User.login)
         .join(Delegation, Delegation.from_user_id == User.id)
         .where(
-            Delegation.to_user_id == user_id,
+            Delegation.to_user_id.in_([user_id for user_id, _ in users]),
             Delegation.starts_on <= today,
             Delegation.ends_on >= today,
             User.active.is_(True),
         )
         .order_by(User.login)
-    )
-    for from_id, from_login in delegators:
-        if from_id != user_id:
-            keys = own_keys(session, from_id, from_login)
-            result.append(Principal(from_id, from_login, keys, True))
+    ).all()
+    logins = dict(users) | {from_id: from_login for _, from_id, from_login in delegators}
+    keys = _keys_of(session, logins)
+    result = {
+        user_id: [Principal(user_id, login, keys[user_id], False)] for user_id, login in users
+    }
+    for to_id, from_id, from_login in delegators:
+        if from_id != to_id:
+            result[to_id].append(Principal(from_id, from_login, keys[from_id], True))
     return result
+
+
+def principals(session: Session, user_id: int, login: str, today: date) -> list[Principal]:
+    """The user first, then each user who delegated to them for ``today``."""
+    return principals_of(session, [(user_id, login)], today)[user_id]
 
 
 def match(

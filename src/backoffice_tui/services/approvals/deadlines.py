@@ -9,15 +9,16 @@ customer set so that it shows on the customer's timeline; the stage's
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.approvals import RequestState, StageState
 from backoffice_tui.services.approvals.actions import record_request_event
-from backoffice_tui.services.approvals.approvers import logins_for
+from backoffice_tui.services.approvals.authority import Standing, deciders
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import ApprovalRequest, ApprovalStage, User
+from backoffice_tui.store.models import ApprovalRequest, ApprovalStage
 
 RULE = "rule:remind-approvers"
 EVENT_KIND = "approval.reminder"
@@ -47,36 +48,23 @@ def overdue_text(overdue: timedelta) -> str:
     return f"{minutes} min"
 
 
-def _who_may_decide(
-    session: Session, request: ApprovalRequest, stage: ApprovalStage, now: datetime
-) -> tuple[str, ...]:
-    """The holder of a stage on hold; otherwise everyone its entries reach
-    today, delegates included, except the requester."""
-    if stage.held_by_id is not None:
-        holder = session.get(User, stage.held_by_id)
-        return (holder.login,) if holder else ()
-    requester = session.get(User, request.requester_id)
-    return tuple(
-        login
-        for login in logins_for(session, list(stage.approvers), now.astimezone().date())
-        if requester is None or login != requester.login
-    )
-
-
 def _claim(session: Session, stage_id: int, now: datetime, cutoff: datetime) -> bool:
     """Mark the stage reminded unless someone did since ``cutoff`` (a
     conditional update, so two runs at once remind a stage once)."""
-    result = session.execute(
-        update(ApprovalStage)
-        .where(
-            ApprovalStage.id == stage_id,
-            ApprovalStage.state == StageState.PENDING.value,
-            _not_reminded(cutoff),
-        )
-        .values(reminded_at=now)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ApprovalStage)
+            .where(
+                ApprovalStage.id == stage_id,
+                ApprovalStage.state == StageState.PENDING.value,
+                _not_reminded(cutoff),
+            )
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
-    return result.rowcount == 1
+    return bool(result.rowcount == 1)
 
 
 def _not_reminded(cutoff: datetime) -> ColumnElement[bool]:
@@ -128,7 +116,7 @@ def _remind(
     session: Session, request: ApprovalRequest, stage: ApprovalStage, now: datetime
 ) -> Reminder:
     assert stage.due_at is not None
-    approvers = _who_may_decide(session, request, stage, now)
+    approvers = deciders(session, Standing(session, request, stage), now.astimezone().date())
     overdue = now - stage.due_at
     whom = ", ".join(approvers) if approvers else "nobody (no active approver can decide)"
     record_request_event(

@@ -1,29 +1,36 @@
 """Reading approvals: my inbox, what I sent, one request whole, and the
 list the command line prints."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, exists, func, literal, select
+from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.approvals import (
     WITH_REQUESTER,
-    Action,
     RequestState,
     StageState,
     describe_rule,
 )
 from backoffice_tui.domain.errors import NotFound
-from backoffice_tui.services.approvals.actions import current_stage_of, deciders_now
-from backoffice_tui.services.approvals.approvers import Principal, match, principals
+from backoffice_tui.services.approvals.approvers import Principal, principals
+from backoffice_tui.services.approvals.authority import (
+    OFFERED,
+    Authority,
+    Standing,
+    awaiting,
+    counted_approvals,
+    current_stage_of,
+    deciders,
+)
 from backoffice_tui.services.context import Actor
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
     ApprovalDecision,
     ApprovalRequest,
     ApprovalStage,
-    ApprovalStageApprover,
     Customer,
     User,
 )
@@ -56,42 +63,14 @@ def _principals(session: Session, actor: Actor, now: datetime) -> list[Principal
     return principals(session, actor.user_id, actor.login, now.astimezone().date())
 
 
-def _decided_by(user_id: int) -> object:
-    """The stage already has my own approval, not pulled back (a stage
-    approved for a delegator may still need mine)."""
-    mine = func.coalesce(ApprovalDecision.on_behalf_of_id, ApprovalDecision.actor_id)
-    later = aliased(ApprovalDecision)
-    later_mine = func.coalesce(later.on_behalf_of_id, later.actor_id)
-    return exists().where(
-        ApprovalDecision.stage_id == ApprovalStage.id,
-        ApprovalDecision.id > ApprovalStage.since_decision_id,
-        ApprovalDecision.action == Action.APPROVE.value,
-        mine == user_id,
-        ~exists().where(
-            later.stage_id == ApprovalDecision.stage_id,
-            later.id > ApprovalDecision.id,
-            later.action == Action.PULL_BACK.value,
-            later_mine == user_id,
-        ),
-    )
-
-
-def _inbox_query(session: Session, actor: Actor, now: datetime) -> tuple[Select, list[Principal]]:
+def _inbox_query(
+    session: Session, actor: Actor, now: datetime
+) -> tuple[Select[int], list[Principal]]:
     mine = _principals(session, actor, now)
-    keys = sorted(set().union(*(p.keys for p in mine)))
     waiting = (
         select(ApprovalStage.id)
         .join(ApprovalRequest, ApprovalRequest.id == ApprovalStage.request_id)
-        .where(
-            ApprovalStage.state == StageState.PENDING.value,
-            ApprovalStage.id.in_(
-                select(ApprovalStageApprover.stage_id).where(
-                    ApprovalStageApprover.approver.in_(keys)
-                )
-            ),
-            ApprovalRequest.requester_id != actor.user_id,
-            ~_decided_by(actor.user_id),
-        )
+        .where(awaiting(actor, mine))
     )
     return waiting, mine
 
@@ -115,11 +94,11 @@ def inbox_window(
             ApprovalStage.id,
         )
         ids = list(session.scalars(stage_ids.offset(offset).limit(limit)))
-        return _rows(session, ids, mine, now)
+        return _rows(session, actor, ids, mine, now)
 
 
 def _rows(
-    session: Session, stage_ids: list[int], mine: list[Principal], now: datetime
+    session: Session, actor: Actor, stage_ids: list[int], mine: list[Principal], now: datetime
 ) -> list[InboxRow]:
     if not stage_ids:
         return []
@@ -149,9 +128,11 @@ def _rows(
         .where(ApprovalStage.id.in_(stage_ids))
     ).all()
     by_stage = {row[0].id: row for row in rows}
+    counted = counted_approvals(session, stage_ids)
     result = []
     for stage_id in stage_ids:
         stage, request, code, name, requester_login, held_by, stages = by_stage[stage_id]
+        standing = Standing(session, request, stage, counted[stage_id])
         result.append(
             InboxRow(
                 id=request.id,
@@ -169,15 +150,17 @@ def _rows(
                 due_at=stage.due_at,
                 overdue=stage.due_at is not None and stage.due_at < now,
                 held_by=held_by,
-                via=_via(mine, list(stage.approvers)),
+                via=_via(Authority(standing, actor, mine)),
                 state=request.state,
             )
         )
     return result
 
 
-def _via(mine: list[Principal], entries: list[str]) -> str:
-    found = match(mine, entries)
+def _via(authority: Authority) -> str:
+    """As whom the reader would approve: "you", the role@team entry, or
+    "for <login>" under a delegation."""
+    found = authority.approving_as or authority.reach
     if found is None:
         return ""
     principal, entry = found
@@ -224,7 +207,7 @@ def sent_window(
             stage = current_stage_of(request)
             customer = session.get(Customer, request.customer_id) if request.customer_id else None
             if request.state == RequestState.PENDING:
-                waiting_on = ", ".join(deciders_now(session, request, stage, today))
+                waiting_on = ", ".join(deciders(session, Standing(session, request, stage), today))
             elif request.state in WITH_REQUESTER:
                 waiting_on = "you: re-apply or withdraw"
             else:
@@ -310,10 +293,11 @@ class RequestDetail:
     stages: tuple[StageView, ...]
     decisions: tuple[DecisionView, ...]
     can: frozenset[str]  # actions open to the reader
+    why_not: Mapping[str, str] = field(default_factory=dict)  # the others, and why
 
     @property
     def current(self) -> StageView:
-        return current_stage_of(self)
+        return next(s for s in self.stages if s.position == self.current_stage)
 
 
 def request_detail(db: Database, actor: Actor, request_id: int, now: datetime) -> RequestDetail:
@@ -331,11 +315,12 @@ def request_detail(db: Database, actor: Actor, request_id: int, now: datetime) -
             )
         )
         stage_by_id = {s.id: s for s in request.stages}
+        counted = counted_approvals(session, list(stage_by_id))
+        standing = Standing(session, request, counted=counted[current_stage_of(request).id])
         pending = request.state == RequestState.PENDING
         stages = []
         for stage in request.stages:
             is_current = pending and stage.position == request.current_stage
-            approved = _approved_by(decisions, stage, logins)
             stages.append(
                 StageView(
                     position=stage.position,
@@ -350,12 +335,14 @@ def request_detail(db: Database, actor: Actor, request_id: int, now: datetime) -
                     due_at=stage.due_at if stage.state == StageState.PENDING else None,
                     overdue=is_current and stage.due_at is not None and stage.due_at < now,
                     held_by=logins.get(stage.held_by_id) if stage.held_by_id else None,
-                    deciders=deciders_now(session, request, stage, today) if is_current else (),
-                    approved_by=approved,
+                    deciders=deciders(session, standing, today) if is_current else (),
+                    approved_by=tuple(logins.get(c.actor_id, "?") for c in counted[stage.id]),
                 )
             )
-        mine = principals(session, actor.user_id, actor.login, today)
-        can = _actions_for(request, decisions, mine, actor, stage_by_id)
+        authority = Authority(
+            standing, actor, principals(session, actor.user_id, actor.login, today)
+        )
+        refusals = {action: authority.refusal(action) for action in OFFERED}
         customer = session.get(Customer, request.customer_id) if request.customer_id else None
         return RequestDetail(
             id=request.id,
@@ -384,69 +371,9 @@ def request_detail(db: Database, actor: Actor, request_id: int, now: datetime) -
                 )
                 for d in decisions
             ),
-            can=can,
+            can=frozenset(a.value for a, refused in refusals.items() if refused is None),
+            why_not={a.value: str(refused) for a, refused in refusals.items() if refused},
         )
-
-
-def _approved_by(
-    decisions: list[ApprovalDecision], stage: ApprovalStage, logins: dict[int, str]
-) -> tuple[str, ...]:
-    approvals: dict[int, str] = {}
-    for d in decisions:
-        if d.stage_id != stage.id or d.id <= stage.since_decision_id:
-            continue
-        principal = d.on_behalf_of_id or d.actor_id
-        if d.action == Action.APPROVE:
-            approvals[principal] = logins.get(d.actor_id, "?")
-        elif d.action == Action.PULL_BACK:
-            approvals.pop(principal, None)
-    return tuple(approvals.values())
-
-
-def _actions_for(
-    request: ApprovalRequest,
-    decisions: list[ApprovalDecision],
-    mine: list[Principal],
-    actor: Actor,
-    stages: dict[int, ApprovalStage],
-) -> frozenset[str]:
-    can: set[str] = set()
-    is_requester = request.requester_id == actor.user_id
-    on_route = any(match(mine, list(s.approvers)) for s in stages.values())
-    if is_requester or on_route or actor.is_admin:
-        can.add(Action.COMMENT.value)
-    deciding = [d for d in decisions if d.action in {a.value for a in _DECIDING}]
-    last = deciding[-1] if deciding else None
-    if request.state == RequestState.PENDING:
-        current = next(s for s in stages.values() if s.position == request.current_stage)
-        if not is_requester and match(mine, list(current.approvers)):
-            held_by_other = current.held_by_id not in (None, actor.user_id)
-            if not held_by_other:
-                can |= {a.value for a in (Action.APPROVE, Action.REJECT, Action.SEND_BACK)}
-                can.add(Action.FORWARD.value)
-                can.add(Action.RELEASE.value if current.held_by_id else Action.HOLD.value)
-        if last is not None and last.action == Action.APPROVE and last.actor_id == actor.user_id:
-            can.add(Action.PULL_BACK.value)
-        if is_requester:
-            can.add(Action.WITHDRAW.value)
-            if last is None or last.action in (Action.SUBMIT, Action.REAPPLY):
-                can.add(Action.PULL_BACK.value)
-    elif request.state in WITH_REQUESTER and is_requester:
-        can |= {Action.REAPPLY.value, Action.WITHDRAW.value}
-    return frozenset(can)
-
-
-_DECIDING = frozenset(
-    {
-        Action.APPROVE,
-        Action.REJECT,
-        Action.SEND_BACK,
-        Action.PULL_BACK,
-        Action.FORWARD,
-        Action.SUBMIT,
-        Action.REAPPLY,
-    }
-)
 
 
 # --- the command line's list ------------------------------------------------------
@@ -520,7 +447,7 @@ def _summaries(db: Database, ids: list[int], now: datetime) -> list[RequestSumma
                     state=request.state,
                     stage=stage.position,
                     stage_name=stage.name,
-                    approvers=deciders_now(session, request, stage, today),
+                    approvers=deciders(session, Standing(session, request, stage), today),
                     requester=requester,
                     waiting_since=stage.entered_at or request.created_at,
                     due=stage.due_at,

@@ -4,20 +4,18 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from backoffice_tui.config import Settings
@@ -30,25 +28,25 @@ from backoffice_tui.services.customers.saved_views import (
     queue_filter_of,
     timeline_filter_of,
 )
-from backoffice_tui.services.events import EventRecord
 from backoffice_tui.services.work.queue import QueueFilter
-from backoffice_tui.sync.feed import ChangeFeed
-from backoffice_tui.sync.listener import ChangeListener
 from backoffice_tui.tui.commands import screen_commands
+from backoffice_tui.tui.live_sync import LiveSync
+from backoffice_tui.tui.messages import FeedRead, SyncWanted
 from backoffice_tui.tui.pending_decisions import PendingDecisions
 from backoffice_tui.tui.screen_names import SCREEN_TITLES
 from backoffice_tui.tui.screens.applications import ApplicationsScreen
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
-from backoffice_tui.tui.screens.home import HomeScreen, OpenQueue
+from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.screens.views import pick_view
 from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
-from backoffice_tui.tui.workspace import Workspace
+from backoffice_tui.tui.workspace import ConsoleApp, OpenQueue, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +65,6 @@ App.-ascii ModalScreen > Vertical { border: ascii $primary; }
 App.-ascii Toast { border-left: none; }
 App.-ascii OptionList { border: none; }
 """
-
-# Reconnecting after the database went away: wait 1, 2, 4 ... up to 15 s.
-FIRST_RETRY, MAX_RETRY = 1.0, 15.0
 
 
 class BackofficeApp(App[None]):
@@ -102,38 +97,13 @@ class BackofficeApp(App[None]):
     # when the database became unreachable (None: online); every header follows it
     offline_since: var[datetime | None] = var(None)
 
-    class ChangesArrived(Message):
-        """Events committed by anyone since the last read, sent to the screens
-        on show. ``by_others`` are the ids of work items someone else changed;
-        ``reconnected`` says the database just came back (reload everything)."""
-
-        def __init__(
-            self, events: list[EventRecord], me: str, *, reconnected: bool = False
-        ) -> None:
-            self.events = events
-            self.reconnected = reconnected
-            self.by_others = {
-                e.entity_id for e in events if e.entity == "work_item" and e.actor != me
-            }
-            self.events_by_others = {e.id for e in events if e.actor != me}
-            super().__init__()
-
-    class _Synced(Message):
-        def __init__(self, events: list[EventRecord] | None, error: str | None) -> None:
-            self.events = events
-            self.error = error
-            super().__init__()
-
-    class _SyncWanted(Message):
-        """The listener heard a commit (or reconnected): read the feed now."""
-
     def __init__(
         self,
         workspace: Workspace,
         *,
         start_screen: str = "home",
         start_customer: str | None = None,
-        theme_folder: object = None,
+        theme_folder: Path | None = None,
     ) -> None:
         super().__init__()
         if start_screen not in SCREEN_TITLES:
@@ -144,22 +114,16 @@ class BackofficeApp(App[None]):
         self._theme_folder = theme_folder
         self.ascii_borders = workspace.settings.ascii_borders
         self.animation_level = "none"
-        self.feed = ChangeFeed(workspace.db)
         # approvals held for their undo window; quitting commits them
         self.pending_decisions = PendingDecisions(
             self, workspace.settings.undo_seconds, workspace.context, workspace.drafts
         )
-        self.changes_seen = 0  # batches delivered: a screen shown again compares it
-        self._listener: ChangeListener | None = None
-        self._sync_timer: Timer | None = None
-        self._syncing = self._sync_again = False
-        self._retry_delay = 0.0
-        self._retry_at = 0.0
+        self.live_sync = LiveSync(self, workspace, self._show_offline)
 
     # --- start-up -----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        themes = load_themes(self._theme_folder)  # type: ignore[arg-type]
+        themes = load_themes(self._theme_folder)
         for theme in themes.themes.values():
             self.register_theme(theme)
         for problem in themes.problems:
@@ -176,7 +140,7 @@ class BackofficeApp(App[None]):
         self.switch_mode(self.start_screen)
         if self.start_customer:
             self.push_screen(CustomerScreen(self.start_customer))
-        self._start_sync()
+        self.live_sync.start()
         self._quit_on_hang_up()
 
     def watch_theme(self, theme: str) -> None:
@@ -224,7 +188,9 @@ class BackofficeApp(App[None]):
             self.push_screen(ImportScreen())
 
     def action_saved_views(self) -> None:
-        pick_view(self.screen, None, self.open_view)
+        screen = self.screen
+        if isinstance(screen, BackofficeScreen):
+            pick_view(screen, None, self.open_view)
 
     def action_help(self) -> None:
         screen = self.screen
@@ -279,7 +245,7 @@ class BackofficeApp(App[None]):
             return
         error = event.worker.error
         if isinstance(error, DatabaseUnavailable):
-            self._set_offline(True)
+            self.live_sync.set_offline(True)
         if isinstance(error, BackofficeError):
             self.notify(str(error), severity="error", markup=False)
         else:
@@ -288,94 +254,34 @@ class BackofficeApp(App[None]):
                 f"unexpected error: {type(error).__name__}: {error}", severity="error", markup=False
             )
 
-    def _set_offline(self, offline: bool) -> None:
-        """Every header (also of screens shown later) follows ``offline_since``."""
-        if not offline:
-            self.offline_since = None
-            self._retry_delay = self._retry_at = 0.0
-        elif self.offline_since is None:
-            self.offline_since = datetime.now(UTC).astimezone()
+    # --- live sync (live_sync.py) --------------------------------------------------
+
+    @property
+    def changes_seen(self) -> int:
+        return self.live_sync.changes_seen
 
     def refuse_while_offline(self) -> bool:
         """True, after saying so, when the database is unreachable."""
-        if self.offline_since is None:
-            return False
-        self.notify(
-            f"offline since {self.offline_since:%H:%M}: the database is unreachable; "
-            "nothing was changed. Try again when the header says online.",
-            severity="warning",
-            markup=False,
-        )
-        return True
+        return self.live_sync.refuse_while_offline()
 
-    # --- live sync ----------------------------------------------------------------
+    def _show_offline(self, since: datetime | None) -> None:
+        """Every header (also of screens shown later) follows ``offline_since``."""
+        self.offline_since = since
 
-    def _start_sync(self) -> None:
-        """Follow the change feed: poll every ``sync.poll_interval`` seconds; on
-        PostgreSQL a LISTEN connection also wakes the feed at once."""
-        interval = self.workspace.settings.poll_interval
-        self._sync_timer = self.set_interval(interval, self._poll, name="sync")
-        self._poll()
-        if self.workspace.db.dialect == "postgresql":
-            self._listener = ChangeListener(
-                self.workspace.db, lambda: self.post_message(self._SyncWanted())
-            )
-            self._listener.start()
+    @on(SyncWanted)
+    def _sync_wanted(self) -> None:
+        self.live_sync.wake()
+
+    @on(FeedRead)
+    def _feed_read(self, message: FeedRead) -> None:
+        self.live_sync.feed_read(message)
 
     def on_unmount(self) -> None:
-        if self._listener is not None:
-            self._listener.stop(timeout=1.0)
+        self.live_sync.stop()
 
-    def _poll(self) -> None:
-        if self._syncing:  # never two reads at once: read again when this one ends
-            self._sync_again = True
-            return
-        if self.offline_since is not None and time.monotonic() < self._retry_at:
-            return
-        self._syncing = True
-        self._read_feed()
 
-    @on(_SyncWanted)
-    def _sync_wanted(self) -> None:
-        self._retry_at = 0.0  # a commit heard, or the listener reconnected: try now
-        self._poll()
-
-    @work(thread=True, group="sync", exit_on_error=False)
-    def _read_feed(self) -> None:
-        try:
-            events = self.feed.read()
-        except DatabaseUnavailable as error:
-            self.post_message(self._Synced(None, str(error)))
-        else:
-            self.post_message(self._Synced(events, None))
-
-    @on(_Synced)
-    def _synced(self, message: _Synced) -> None:
-        self._syncing = False
-        if message.events is None:
-            if self.offline_since is None:
-                log.warning("database unreachable: %s", message.error)
-            self._set_offline(True)
-            self._schedule_retry()
-            return
-        reconnected = self.offline_since is not None
-        if reconnected:
-            self._set_offline(False)
-            self.notify("back online", markup=False)
-        if message.events or reconnected:
-            self.changes_seen += 1
-            me = self.workspace.actor.real_login or self.workspace.actor.login
-            for screen in self.screen_stack:
-                screen.post_message(
-                    self.ChangesArrived(message.events, me, reconnected=reconnected)
-                )
-        if self._sync_again:
-            self._sync_again = False
-            self._poll()
-
-    def _schedule_retry(self) -> None:
-        self._retry_delay = min(max(self._retry_delay * 2, FIRST_RETRY), MAX_RETRY)
-        self._retry_at = time.monotonic() + self._retry_delay
+# mypy holds the app to what screens and widgets expect of it
+_CONSOLE: type[ConsoleApp] = BackofficeApp
 
 
 def create_app(

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual.app import App
 from textual.timer import Timer
@@ -24,9 +24,6 @@ from backoffice_tui.domain.text import visible_text
 from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.context import Context
 from backoffice_tui.tui.drafts import Drafts
-
-if TYPE_CHECKING:
-    from textual.dom import DOMNode
 
 log = logging.getLogger(__name__)
 
@@ -285,8 +282,3 @@ class PendingDecisions:
     def _changed(self, outcomes: list[Outcome]) -> None:
         for listener in list(self._listeners):
             listener(outcomes)
-
-
-def pending_decisions_of(node: "DOMNode") -> PendingDecisions:
-    """The held decisions of the app a screen or widget belongs to."""
-    return cast(PendingDecisions, node.app.pending_decisions)  # type: ignore[attr-defined]

@@ -17,7 +17,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
@@ -28,12 +27,12 @@ from backoffice_tui.domain.application_kinds import (
 )
 from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.tui.drafts import Drafts
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import Confirm
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 COMMENT = "comment"  # the id of the optional remark row when resubmitting
@@ -65,7 +64,7 @@ class FieldRow(Horizontal):
     """
 
 
-class ApplicationForm(ReportsWorkerFailures, Screen[int | None]):
+class ApplicationForm(BackofficeScreen[int | None]):
     """Returns the application's id once saved, None when cancelled."""
 
     DEFAULT_CSS = """
@@ -223,7 +222,7 @@ class ApplicationForm(ReportsWorkerFailures, Screen[int | None]):
     def action_save(self) -> None:
         if self.saving:
             return
-        if getattr(self.app, "refuse_while_offline", lambda: False)():
+        if self.console.refuse_while_offline():
             return
         typed = self.values()
         comment = typed.pop(COMMENT, "").strip() if self.form.ask_comment else ""
@@ -261,6 +260,11 @@ class ApplicationForm(ReportsWorkerFailures, Screen[int | None]):
         self._say(
             Content.assemble(Content.styled("not saved: ", "bold $error"), plain(message.reason))
         )
+
+    def reset_busy(self) -> None:
+        if self.saving:  # the save stopped on an error, said in a notification
+            self.saving = False
+            self._say(Content.styled("not saved: ctrl+s tries again", "bold $error"))
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:

@@ -5,14 +5,13 @@ its route stage by stage, and every decision with its comment.
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,7 +26,9 @@ from backoffice_tui.services.applications.read import (
     my_applications,
 )
 from backoffice_tui.services.events import EventRecord
+from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.application_form import ApplicationForm, FormSpec
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import Confirm, pick_after_loading
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
@@ -36,11 +37,7 @@ from backoffice_tui.tui.widgets.application_detail import (
     local_time,
     state_words,
 )
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
-
-if TYPE_CHECKING:
-    from backoffice_tui.tui.app import BackofficeApp
 
 
 def _widths(width: int) -> tuple[int, int]:
@@ -79,7 +76,7 @@ class ApplicationList(OptionList):
     ]
 
 
-class ApplicationsScreen(ReportsWorkerFailures, Screen[None]):
+class ApplicationsScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     ApplicationsScreen #status {
         height: 1; background: $surface; color: $text-muted; padding: 0 1;
@@ -142,7 +139,7 @@ class ApplicationsScreen(ReportsWorkerFailures, Screen[None]):
         if self.is_mounted:
             self._load()
 
-    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+    def on_changes_arrived(self, message: ChangesArrived) -> None:
         """An application or its approval changed (or the database came back)."""
         if message.reconnected or any(_about_applications(e) for e in message.events):
             self.action_reload()
@@ -338,7 +335,7 @@ class ApplicationsScreen(ReportsWorkerFailures, Screen[None]):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
         else:
-            self.app.action_go_home()  # type: ignore[attr-defined]
+            self.console.action_go_home()
 
 
 def _about_applications(event: EventRecord) -> bool:

@@ -2,7 +2,7 @@
 sent, with the request under the cursor shown whole below them."""
 
 from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -10,7 +10,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
@@ -24,17 +23,15 @@ from backoffice_tui.services.approvals.read import (
     request_detail,
     sent_window,
 )
-from backoffice_tui.tui.pending_decisions import Outcome, PendingDecisions, pending_decisions_of
+from backoffice_tui.tui.messages import ChangesArrived
+from backoffice_tui.tui.pending_decisions import Outcome, PendingDecisions
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.approval_detail import ApprovalDetail, title_line
 from backoffice_tui.tui.widgets.inbox_table import ApprovalTable, InboxTable, SentTable
 from backoffice_tui.tui.widgets.table_header import TableHeader
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import Workspace, workspace_of
-
-if TYPE_CHECKING:
-    from backoffice_tui.tui.app import BackofficeApp
 
 INBOX, SENT = "inbox", "sent"
 VIEW_TITLES = {INBOX: "Waiting for me", SENT: "Sent by me"}
@@ -52,7 +49,7 @@ def reading_time(workspace: Workspace) -> datetime:
     return datetime.combine(today, time(12)).astimezone()
 
 
-class ApprovalListsScreen(ReportsWorkerFailures, Screen[None]):
+class ApprovalListsScreen(BackofficeScreen[None]):
     """Views, loading, live changes, the detail and the marks of held
     decisions; the keys that decide are added by ``ApprovalsScreen``."""
 
@@ -118,7 +115,7 @@ class ApprovalListsScreen(ReportsWorkerFailures, Screen[None]):
 
     @property
     def pending(self) -> PendingDecisions:
-        return pending_decisions_of(self)
+        return self.console.pending_decisions
 
     @property
     def current_row(self) -> InboxRow | None:
@@ -137,7 +134,7 @@ class ApprovalListsScreen(ReportsWorkerFailures, Screen[None]):
     # --- life -----------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self._changes_seen = getattr(self.app, "changes_seen", 0)
+        self._changes_seen = self.console.changes_seen
         for table in self.query(ApprovalTable):
             table.mark_of = self._mark_of
         self.pending.subscribe(self._pending_changed)
@@ -149,14 +146,14 @@ class ApprovalListsScreen(ReportsWorkerFailures, Screen[None]):
         self.pending.unsubscribe(self._pending_changed)
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and self._changes_seen != getattr(self.app, "changes_seen", 0):
-            self._changes_seen = getattr(self.app, "changes_seen", 0)
+        if self.is_mounted and self._changes_seen != self.console.changes_seen:
+            self._changes_seen = self.console.changes_seen
             self._refresh_lists()
 
-    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+    def on_changes_arrived(self, message: ChangesArrived) -> None:
         """Requests changed (or the database came back): read the visible
         window and the detail again; light up what others changed."""
-        self._changes_seen = getattr(self.app, "changes_seen", 0)
+        self._changes_seen = self.console.changes_seen
         changed = [e for e in message.events if e.entity == "approval_request"]
         if not self.is_mounted or not (changed or message.reconnected):
             return
@@ -198,6 +195,11 @@ class ApprovalListsScreen(ReportsWorkerFailures, Screen[None]):
     def action_reload(self) -> None:
         self._refresh_lists()
 
+    def reset_busy(self) -> None:
+        if self.progress:  # a bulk action stopped short: show the requests as they are
+            self.progress = ""
+            self._refresh_lists()
+
     def action_switch_view(self) -> None:
         self.view = SENT if self.view == INBOX else INBOX
         self.set_class(self.view == SENT, "-sent")
@@ -216,7 +218,7 @@ class ApprovalListsScreen(ReportsWorkerFailures, Screen[None]):
             self.table.clear_tags()
             self._show_status()
         else:
-            self.app.action_go_home()  # type: ignore[attr-defined]
+            self.console.action_go_home()
 
     # --- status and detail ------------------------------------------------------------
 

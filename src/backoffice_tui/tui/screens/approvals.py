@@ -62,7 +62,7 @@ class ApprovalsScreen(ApprovalListsScreen):
             super().__init__()
 
     def _row_to_decide(self) -> InboxRow | None:
-        if getattr(self.app, "refuse_while_offline", lambda: False)():
+        if self.console.refuse_while_offline():
             return None
         row = self.current_row
         if row is None:
@@ -274,7 +274,7 @@ class ApprovalsScreen(ApprovalListsScreen):
     # --- bulk ---------------------------------------------------------------------------
 
     def action_approve_tagged(self) -> None:
-        if getattr(self.app, "refuse_while_offline", lambda: False)():
+        if self.console.refuse_while_offline():
             return
         rows = [r for r in self.table.tagged_rows() if self._is_open(r)]
         if not rows:

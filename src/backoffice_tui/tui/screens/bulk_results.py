@@ -7,10 +7,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from backoffice_tui.tui.screens.base import BackofficeDialog
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
 from backoffice_tui.tui.text import plain
 
@@ -26,7 +26,7 @@ class ItemResult:
         )
 
 
-class BulkResults(ModalScreen[None]):
+class BulkResults(BackofficeDialog[None]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="BulkResults")
         + """

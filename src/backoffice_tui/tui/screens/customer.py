@@ -4,14 +4,13 @@ every event about them from all teams."""
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,6 +26,8 @@ from backoffice_tui.services.customers.timeline import (
     timeline_window,
 )
 from backoffice_tui.services.people.directory import list_services
+from backoffice_tui.tui.messages import ChangesArrived
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
@@ -36,11 +37,7 @@ from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
 from backoffice_tui.tui.widgets.timeline_table import TimelineTable
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
-
-if TYPE_CHECKING:
-    from backoffice_tui.tui.app import BackofficeApp
 
 # One cell per step: ASCII only, so it lines up on every terminal.
 STEP_MARKS = {
@@ -81,7 +78,7 @@ def line_prompt(line: LineProgress, today: date) -> Content:
     )
 
 
-class CustomerScreen(ReportsWorkerFailures, Screen[None]):
+class CustomerScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     CustomerScreen #facts { padding: 0 1; height: auto; }
     CustomerScreen Label { padding: 0 1; color: $text-muted; text-style: bold; }
@@ -144,7 +141,7 @@ class CustomerScreen(ReportsWorkerFailures, Screen[None]):
         if self.detail is not None:
             self.action_reload()
 
-    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+    def on_changes_arrived(self, message: ChangesArrived) -> None:
         """Reload when an event is about this customer (or we were offline)."""
         if not self.is_mounted or self.detail is None:
             return
@@ -160,6 +157,12 @@ class CustomerScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="customer", exit_on_error=False)
     def _load_detail(self) -> None:
         self.post_message(self.Loaded(customer_detail(workspace_of(self).db, self.code)))
+
+    def reset_busy(self) -> None:
+        if self.detail is None:  # still "loading…"
+            self.query_one("#facts", Static).update(
+                plain(f"customer {self.code} could not be read; ctrl+r tries again")
+            )
 
     @on(Loaded)
     def _show_detail(self, message: Loaded) -> None:
@@ -331,7 +334,7 @@ class CustomerScreen(ReportsWorkerFailures, Screen[None]):
         ask_to_save_view(self, EVENTS, filters)
 
     def action_open_view(self) -> None:
-        pick_view(self, EVENTS, self.app.open_view)  # type: ignore[attr-defined]
+        pick_view(self, EVENTS, self.console.open_view)
 
     def action_back(self) -> None:
         search = self.query_one(SearchBox)

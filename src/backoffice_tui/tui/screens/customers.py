@@ -6,22 +6,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from backoffice_tui.services.customers.search import CustomerRow, list_customers
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 RESULTS = 50
 
 
-class CustomerSearchScreen(ReportsWorkerFailures, Screen[None]):
+class CustomerSearchScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     CustomerSearchScreen #query { margin: 1 1 0 1; }
     CustomerSearchScreen #found { height: 1; color: $text-muted; padding: 0 2; }
@@ -101,4 +100,4 @@ class CustomerSearchScreen(ReportsWorkerFailures, Screen[None]):
         if self.query_one(OptionList).has_focus:
             self.query_one("#query").focus()
         else:
-            self.app.action_go_home()  # type: ignore[attr-defined]
+            self.console.action_go_home()

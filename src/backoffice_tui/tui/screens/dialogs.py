@@ -8,11 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from backoffice_tui.tui.drafts import Drafts
+from backoffice_tui.tui.screens.base import BackofficeDialog, BackofficeScreen
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
@@ -30,7 +30,7 @@ DIALOG_CSS = """
 """
 
 
-class AskText(ModalScreen[str | None]):
+class AskText(BackofficeDialog[str | None]):
     """Ask for one line of text (a reason, a note); escape cancels.
 
     With a ``draft_key`` the text is kept as a draft while it is typed and
@@ -95,7 +95,7 @@ class AskText(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class PickOne(ModalScreen[str | None]):
+class PickOne(BackofficeDialog[str | None]):
     """Pick one value from a list; escape cancels."""
 
     DEFAULT_CSS = (
@@ -131,7 +131,7 @@ class PickOne(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(BackofficeDialog[bool]):
     """y confirms, n or escape cancels."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="Confirm")
@@ -157,7 +157,7 @@ Choices = list[tuple[str, str]]
 
 
 def pick_after_loading(
-    screen: Screen[Any],
+    screen: BackofficeScreen[Any],
     title: str,
     load: Callable[[], Choices],
     chosen: Callable[[str | None], object],

@@ -3,7 +3,7 @@ and their revisions; submit, accept or return it."""
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,7 +11,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,14 +23,12 @@ from backoffice_tui.services.handoffs.read import (
     HandoffDetail,
     handoff_detail,
 )
+from backoffice_tui.tui.messages import ChangesArrived
+from backoffice_tui.tui.screens.base import BackofficeDialog, BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS, AskText, Confirm
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
-
-if TYPE_CHECKING:
-    from backoffice_tui.tui.app import BackofficeApp
 
 
 def _local(moment: datetime | None) -> str:
@@ -117,7 +114,7 @@ class HandoffList(OptionList):
     ]
 
 
-class DocumentHistory(ModalScreen[str | None]):
+class DocumentHistory(BackofficeDialog[str | None]):
     """Every revision of a document, newest first; n adds one."""
 
     DEFAULT_CSS = (
@@ -154,7 +151,7 @@ class DocumentHistory(ModalScreen[str | None]):
             yield Label("n: new revision   escape: close", classes="hint")
 
 
-class HandoffScreen(ReportsWorkerFailures, Screen[None]):
+class HandoffScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     HandoffScreen #summary { padding: 0 1; height: auto; }
     HandoffScreen HandoffList {
@@ -196,7 +193,7 @@ class HandoffScreen(ReportsWorkerFailures, Screen[None]):
         self.query_one(HandoffList).focus()
         self._load()
 
-    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+    def on_changes_arrived(self, message: ChangesArrived) -> None:
         """Someone changed this handoff (or the database came back): read it again."""
         if message.reconnected or any(
             e.entity == "handoff" and e.entity_id == self.handoff_id for e in message.events
@@ -209,6 +206,12 @@ class HandoffScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="handoff", exit_on_error=False)
     def _load(self) -> None:
         self.post_message(self.Loaded(handoff_detail(workspace_of(self).db, self.handoff_id)))
+
+    def reset_busy(self) -> None:
+        if self.detail is None:  # still "loading…"
+            self.query_one("#summary", Static).update(
+                plain(f"handoff {self.handoff_id} could not be read; ctrl+r tries again")
+            )
 
     @on(Changed)
     def _changed(self) -> None:

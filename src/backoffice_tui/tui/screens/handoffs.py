@@ -1,13 +1,12 @@
 """Handoffs: what other teams hand to mine (incoming) and what mine hands on."""
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -19,11 +18,12 @@ from backoffice_tui.services.handoffs.read import (
 )
 from backoffice_tui.services.handoffs.records import OPEN_STATES, HandoffState
 from backoffice_tui.services.people.directory import list_teams
+from backoffice_tui.tui.messages import ChangesArrived
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import PickOne
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 LIMIT = 200
@@ -32,9 +32,6 @@ STATE_CHOICES = [
     *[(s.value, s.value.capitalize()) for s in HandoffState],
     ("all", "Every state"),
 ]
-
-if TYPE_CHECKING:
-    from backoffice_tui.tui.app import BackofficeApp
 
 
 def state_text(row: HandoffRow) -> str:
@@ -75,7 +72,7 @@ class HandoffList(OptionList):
     ]
 
 
-class HandoffsScreen(ReportsWorkerFailures, Screen[None]):
+class HandoffsScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     HandoffsScreen #status { height: 1; background: $surface; color: $text-muted; padding: 0 1; }
     HandoffsScreen #columns { height: 1; color: $text-muted; text-style: bold; }
@@ -128,7 +125,7 @@ class HandoffsScreen(ReportsWorkerFailures, Screen[None]):
         if self.is_mounted:
             self._load()
 
-    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+    def on_changes_arrived(self, message: ChangesArrived) -> None:
         """A handoff changed somewhere (or the database came back): list again."""
         if message.reconnected or any(e.entity == "handoff" for e in message.events):
             self.action_reload()
@@ -228,4 +225,4 @@ class HandoffsScreen(ReportsWorkerFailures, Screen[None]):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
         else:
-            self.app.action_go_home()  # type: ignore[attr-defined]
+            self.console.action_go_home()

@@ -5,9 +5,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Label, Static
 
+from backoffice_tui.tui.screens.base import BackofficeDialog
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
 from backoffice_tui.tui.text import fit, plain
 
@@ -24,7 +25,7 @@ def describe_keys(screen: Screen[object]) -> list[tuple[str, str]]:
     return [(", ".join(keys), description) for keys, description in grouped.values()]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(BackofficeDialog[None]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="HelpScreen")
         + """

@@ -1,34 +1,23 @@
 """Home: my counts and my teams' load; every number opens its screen."""
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from backoffice_tui.services.insight.home import HomeCounts, home_counts
-from backoffice_tui.services.work.queue import QueueFilter, QueueSort
+from backoffice_tui.services.work.queue import QueueFilter
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
-from backoffice_tui.tui.workspace import workspace_of
+from backoffice_tui.tui.workspace import OpenQueue, workspace_of
 
 
-@dataclass(frozen=True)
-class OpenQueue:
-    """Where a number on the home screen leads."""
-
-    queue_filter: QueueFilter
-    title: str
-    sort: QueueSort = QueueSort.DUE
-
-
-class HomeScreen(ReportsWorkerFailures, Screen[None]):
+class HomeScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     HomeScreen { layout: vertical; }
     HomeScreen Label { margin: 1 1 0 1; text-style: bold; color: $text-muted; }
@@ -75,7 +64,7 @@ class HomeScreen(ReportsWorkerFailures, Screen[None]):
     def action_refresh(self) -> None:
         self._count()
 
-    def on_backoffice_app_changes_arrived(self) -> None:
+    def on_changes_arrived(self) -> None:
         """Anything changed anywhere: count again (the lists keep their cursor)."""
         if self.is_mounted and self.counts is not None:
             self._count()
@@ -130,13 +119,12 @@ class HomeScreen(ReportsWorkerFailures, Screen[None]):
             self.action_open(event.option.id)
 
     def action_open(self, target: str) -> None:
-        app = self.app
         if target == "approvals":
-            app.switch_mode("approvals")
+            self.app.switch_mode("approvals")
         elif target == "handoffs":
-            app.switch_mode("handoffs")
+            self.app.switch_mode("handoffs")
         else:
-            app.open_queue(self.destination(target))  # type: ignore[attr-defined]
+            self.console.open_queue(self.destination(target))
 
     def destination(self, target: str) -> OpenQueue:
         if target == "mine":

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,6 +23,7 @@ from backoffice_tui.services.imports import (
     check_import,
     run_import,
 )
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.text import plain, plain_lines
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
@@ -36,7 +36,7 @@ KINDS = [
 ]
 
 
-class ImportScreen(Screen[None]):
+class ImportScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     ImportScreen #path { margin: 1 1 0 1; }
     ImportScreen #kind { height: auto; max-height: 5; border: none; margin: 0 1; }
@@ -199,6 +199,14 @@ class ImportScreen(Screen[None]):
         self.busy = False
         self._show(message.report_lines)
         self._hint("nothing was written; change the file or path and press enter")
+        self.query_one("#path", QuietInput).focus()
+
+    def reset_busy(self) -> None:
+        """The check or the import stopped on an unexpected error (said in a
+        notification): the screen takes a path again."""
+        self.busy = False
+        self._set_ready(None)
+        self._hint("that stopped on an error; press enter to check the file again")
         self.query_one("#path", QuietInput).focus()
 
     def action_back(self) -> None:

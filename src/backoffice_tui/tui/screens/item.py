@@ -1,28 +1,26 @@
 """One work item: its order, customer, the steps of its line, notes and history."""
 
-from typing import TYPE_CHECKING, ClassVar
+from datetime import datetime
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work.detail import WorkItemDetail, work_item_detail
+from backoffice_tui.tui.messages import ChangesArrived
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import AskText
-from backoffice_tui.tui.text import fit, plain_lines
+from backoffice_tui.tui.text import fit, plain, plain_lines
 from backoffice_tui.tui.widgets.app_header import AppHeader
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
-if TYPE_CHECKING:
-    from backoffice_tui.tui.app import BackofficeApp
 
-
-def _local(moment) -> str:  # type: ignore[no-untyped-def]
+def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
@@ -61,7 +59,7 @@ def note_draft(item_id: int) -> str:
     return f"note:{item_id}"
 
 
-class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
+class WorkItemScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     WorkItemScreen VerticalScroll { padding: 0 1; }
     WorkItemScreen Static { width: 100%; }
@@ -80,6 +78,7 @@ class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
     def __init__(self, item_id: int) -> None:
         super().__init__()
         self.item_id = item_id
+        self.detail: WorkItemDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader(f"Work item {self.item_id}")
@@ -90,7 +89,7 @@ class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
     def on_mount(self) -> None:
         self.action_reload()
 
-    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+    def on_changes_arrived(self, message: ChangesArrived) -> None:
         """This item changed (or the database came back): read it again."""
         if message.reconnected or any(
             e.entity == "work_item" and e.entity_id == self.item_id for e in message.events
@@ -104,8 +103,15 @@ class WorkItemScreen(ReportsWorkerFailures, Screen[None]):
     def _load(self) -> None:
         self.post_message(self.Loaded(work_item_detail(workspace_of(self).db, self.item_id)))
 
+    def reset_busy(self) -> None:
+        if self.detail is None:  # still "loading…"
+            self.query_one("#detail", Static).update(
+                plain(f"work item {self.item_id} could not be read; ctrl+r tries again")
+            )
+
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
+        self.detail = message.detail
         self.query_one("#detail", Static).update(plain_lines(detail_lines(message.detail)))
 
     def action_note(self) -> None:

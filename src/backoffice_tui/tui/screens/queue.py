@@ -2,13 +2,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from backoffice_tui.domain.errors import BackofficeError
@@ -26,6 +25,8 @@ from backoffice_tui.services.work.queue import (
     count_queue,
     list_queue,
 )
+from backoffice_tui.tui.messages import ChangesArrived
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, PickOne, pick_after_loading
 from backoffice_tui.tui.screens.item import WorkItemScreen, note_draft
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
@@ -34,7 +35,6 @@ from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
-from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
 from backoffice_tui.tui.workspace import workspace_of
 
 STATUS_CHOICES = [
@@ -44,9 +44,6 @@ STATUS_CHOICES = [
 ]
 ASSIGNEE_CYCLE = (None, "me", "none")
 
-if TYPE_CHECKING:
-    from backoffice_tui.tui.app import BackofficeApp
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -54,7 +51,7 @@ class Outcome:
     error: str | None
 
 
-class QueueScreen(ReportsWorkerFailures, Screen[None]):
+class QueueScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     QueueScreen #status { height: 1; background: $surface; color: $text-muted; padding: 0 1; }
     """
@@ -110,24 +107,24 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
-        self._changes_seen = getattr(self.app, "changes_seen", 0)
+        self._changes_seen = self.console.changes_seen
         self._load()
         self.table.focus()
 
     # --- live changes -------------------------------------------------------------
 
-    def on_backoffice_app_changes_arrived(self, message: "BackofficeApp.ChangesArrived") -> None:
+    def on_changes_arrived(self, message: ChangesArrived) -> None:
         """Someone (maybe us) changed the database: read the visible window
         again, cursor on the same item, and light up what others changed."""
-        self._changes_seen = getattr(self.app, "changes_seen", 0)
+        self._changes_seen = self.console.changes_seen
         if not self.is_mounted:
             return
         self._load(keep_cursor=True)
         self.table.flash(message.by_others)
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and self._changes_seen != getattr(self.app, "changes_seen", 0):
-            self._changes_seen = getattr(self.app, "changes_seen", 0)
+        if self.is_mounted and self._changes_seen != self.console.changes_seen:
+            self._changes_seen = self.console.changes_seen
             self._load(keep_cursor=True)
 
     def show_filter(
@@ -213,7 +210,7 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
             self.table.clear_tags()
             self._show_status()
         else:
-            self.app.action_go_home()  # type: ignore[attr-defined]
+            self.console.action_go_home()
 
     def action_pick_team(self) -> None:
         db = workspace_of(self).db
@@ -299,12 +296,12 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
         ask_to_save_view(self, WORK_ITEMS, queue_view_filters(self.queue_filter, self.sort))
 
     def action_open_view(self) -> None:
-        pick_view(self, WORK_ITEMS, self.app.open_view)  # type: ignore[attr-defined]
+        pick_view(self, WORK_ITEMS, self.console.open_view)
 
     # --- actions ------------------------------------------------------------------
 
     def _offline(self) -> bool:
-        return bool(getattr(self.app, "refuse_while_offline", lambda: False)())
+        return self.console.refuse_while_offline()
 
     def action_act(self, verb: str) -> None:
         if self._offline():
@@ -315,9 +312,14 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
             return
         if verb in ("block", "skip"):
             label = "Why is it blocked?" if verb == "block" else "Why skip this step?"
+
+            def reason_given(reason: str | None) -> None:
+                if reason:
+                    self._run(verb, rows, reason)
+
             self.app.push_screen(
                 AskText(f"{label} ({len(rows)} item{'s' if len(rows) > 1 else ''})"),
-                lambda reason: reason and self._run(verb, rows, reason),
+                reason_given,
             )
         elif verb == "assign":
             teams = {row.team for row in rows}
@@ -341,14 +343,24 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
         row = self.table.current_row
         if row is None or self._offline():
             return
+
+        def written(text: str | None) -> None:
+            if text:
+                self._run("note", [row], text)
+
         self.app.push_screen(
             AskText(f"Note on {row.order_code} / {row.step}", draft_key=note_draft(row.id)),
-            lambda text: text and self._run("note", [row], text),
+            written,
         )
 
     @work(thread=True, group="queue-actions", exit_on_error=False)
     def _run(self, verb: str, rows: list[QueueRow], argument: str | None) -> None:
         ctx = workspace_of(self).context()
+
+        def add_note(row: QueueRow) -> None:
+            work_items.add_note(ctx, row.id, argument or "")
+            workspace_of(self).drafts.discard(note_draft(row.id))
+
         actions: dict[str, Callable[[QueueRow], object]] = {
             "claim": lambda r: work_items.claim(ctx, r.id, r.version),
             "release": lambda r: work_items.release(ctx, r.id, r.version),
@@ -358,10 +370,7 @@ class QueueScreen(ReportsWorkerFailures, Screen[None]):
             "block": lambda r: work_items.block(ctx, r.id, argument or "", r.version),
             "skip": lambda r: lifecycle.skip(ctx, r.id, argument or "", r.version),
             "assign": lambda r: work_items.assign(ctx, r.id, argument or "", r.version),
-            "note": lambda r: (
-                work_items.add_note(ctx, r.id, argument or ""),
-                workspace_of(self).drafts.discard(note_draft(r.id)),
-            ),
+            "note": add_note,
         }
         outcomes = []
         for row in rows:

@@ -3,15 +3,14 @@
 from collections.abc import Callable
 from typing import Any
 
-from textual.screen import Screen
-
 from backoffice_tui.services.customers.saved_views import SavedViewRow, list_views, save_view
 from backoffice_tui.services.people.directory import teams_of
+from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
 from backoffice_tui.tui.workspace import workspace_of
 
 
-def ask_to_save_view(screen: Screen[Any], target: str, filters: dict[str, Any]) -> None:
+def ask_to_save_view(screen: BackofficeScreen[Any], target: str, filters: dict[str, Any]) -> None:
     """Ask for a name and who to share with, then save the view."""
     workspace = workspace_of(screen)
 
@@ -42,7 +41,7 @@ def ask_to_save_view(screen: Screen[Any], target: str, filters: dict[str, Any]) 
 
 
 def pick_view(
-    screen: Screen[Any], target: str | None, chosen: Callable[[SavedViewRow], None]
+    screen: BackofficeScreen[Any], target: str | None, chosen: Callable[[SavedViewRow], None]
 ) -> None:
     """Let the operator pick one of their views (own or shared with their teams)."""
     workspace = workspace_of(screen)
@@ -62,10 +61,14 @@ def pick_view(
             for key, view in views.items()
         ]
 
+    def picked(value: str | None) -> None:
+        if value is not None:
+            chosen(views[value])
+
     pick_after_loading(
         screen,
         "Open the saved view",
         labels,
-        lambda value: value is not None and chosen(views[value]),
+        picked,
         empty="No saved views yet: S saves the current filter of the queue or a timeline",
     )

@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from backoffice_tui.tui.text import plain
-from backoffice_tui.tui.workspace import workspace_of
+from backoffice_tui.tui.workspace import console_of
 
 
 class AppHeader(Widget):
@@ -24,12 +24,12 @@ class AppHeader(Widget):
         self.database = self.operator = ""
 
     def on_mount(self) -> None:
-        workspace = workspace_of(self)
+        workspace = console_of(self).workspace
         self.database = workspace.db.short_description
         self.operator = workspace.operator_label
         self.refresh()
-        if hasattr(self.app, "offline_since"):  # also for screens shown after going offline
-            self.watch(self.app, "offline_since", self._follow_app, init=True)
+        # the app's reactive, so that screens shown after going offline say so too
+        self.watch(self.app, "offline_since", self._follow_app, init=True)
 
     def _follow_app(self, since: datetime | None) -> None:
         self.offline_since = since

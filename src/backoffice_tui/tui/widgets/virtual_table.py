@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 
 from backoffice_tui.tui.text import fit
 from backoffice_tui.tui.worker_errors import ReportsWorkerFailures
+from backoffice_tui.tui.workspace import console_of
 
 WINDOW = 100
 MAX_WINDOWS = 12
@@ -154,7 +155,7 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
     @property
     def ellipsis(self) -> str:
         """How a cut value ends: never an ambiguous-width character in ASCII mode."""
-        return "~" if getattr(self.app, "ascii_borders", False) else "…"
+        return "~" if console_of(self).ascii_borders else "…"
 
     # --- what subclasses say --------------------------------------------------
 
@@ -215,6 +216,7 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
         self._requested.add(start)
         limit = WINDOW if total is None else min(WINDOW, total - start)
         previous, following = self._rows.get(start - 1), self._rows.get(start + WINDOW)
+        request: tuple[int, int, tuple[Any, ...] | None, bool]
         if previous is not None:  # right after a row we have: keyset forwards
             request = (0, limit, self.row_key(previous), False)
         elif following is not None:  # right before a row we have: keyset backwards
@@ -388,12 +390,13 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
         tagged = self.row_id(row) in self.tagged
         mark_style = base + self.get_component_rich_style("virtual-table--tagged")
         segments = [Segment("*", mark_style) if tagged else Segment(" ", base)]
+        ellipsis = self.ellipsis
         for n, (column, column_width) in enumerate(layout_columns(self.COLUMNS, width)):
             style = base if is_cursor else base + self.cell_style(row, column.key)
             if n:
                 segments.append(Segment(" ", base))
             text = self.cell_text(row, column.key, column_width)
-            segments.append(Segment(fit(text, column_width, self.ellipsis), style))
+            segments.append(Segment(fit(text, column_width, ellipsis), style))
         return Strip(segments).adjust_cell_length(width, base).simplify()
 
     # --- changes by others -------------------------------------------------------

@@ -3,6 +3,7 @@
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textual.theme import Theme
 
@@ -40,7 +41,7 @@ def theme_from_file(path: Path) -> tuple[Theme, bool]:
     name = data.get("name")
     if not isinstance(name, str) or not name or "primary" not in data:
         raise ValueError(f"theme {path.name}: needs a name and a primary colour")
-    colours = {key: str(data[key]) for key in _COLOUR_KEYS if key in data}
+    colours: dict[str, Any] = {key: str(data[key]) for key in _COLOUR_KEYS if key in data}
     variables = {str(k): str(v) for k, v in data.get("variables", {}).items()}
     try:
         theme = Theme(

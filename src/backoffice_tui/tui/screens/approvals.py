@@ -224,10 +224,12 @@ class ApprovalsScreen(ApprovalListsScreen):
         row = self._row_to_decide()
         if row is None:
             return
-        self.app.push_screen(
-            Confirm(f"Withdraw approval {row.id} '{row.title}'?"),
-            lambda yes: yes and self._act_now(PendingDecision(row.id, Action.WITHDRAW, row.title)),
-        )
+
+        def withdraw(yes: bool | None) -> None:
+            if yes:
+                self._act_now(PendingDecision(row.id, Action.WITHDRAW, row.title))
+
+        self.app.push_screen(Confirm(f"Withdraw approval {row.id} '{row.title}'?"), withdraw)
 
     def action_reapply(self) -> None:
         row = self._row_to_decide()
@@ -280,10 +282,12 @@ class ApprovalsScreen(ApprovalListsScreen):
         if not rows:
             self.notify("Tag requests with space first; A approves them all", severity="warning")
             return
-        self.app.push_screen(
-            Confirm(f"Approve {len(rows)} tagged?"),
-            lambda yes: yes and self._approve_all(rows),
-        )
+
+        def approve_all(yes: bool | None) -> None:
+            if yes:
+                self._approve_all(rows)
+
+        self.app.push_screen(Confirm(f"Approve {len(rows)} tagged?"), approve_all)
 
     @work(thread=True, group="approvals-bulk", exit_on_error=False)
     def _approve_all(self, rows: list[InboxRow]) -> None:

@@ -160,7 +160,7 @@ class HandoffScreen(BackofficeScreen[None]):
     HandoffScreen HandoffList:focus { border: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "toggle", "Tick", id="handoff.toggle"),
+        Binding("x", "tick", "Tick", id="handoff.toggle"),
         Binding("e", "edit", "Edit answer", id="handoff.edit"),
         Binding("d", "add_document", "Add document", id="handoff.add_document", show=False),
         Binding("S", "submit", "Submit", id="handoff.submit"),
@@ -276,13 +276,13 @@ class HandoffScreen(BackofficeScreen[None]):
         if isinstance(entry, DocumentEntry):
             self.app.push_screen(DocumentHistory(entry), self._after_history(entry))
         elif isinstance(entry, ChecklistEntry) and entry.kind == "check":
-            self.action_toggle()
+            self.action_tick()
         elif isinstance(entry, ChecklistEntry):
             self.action_edit()
 
     # --- checklist ---------------------------------------------------------------------
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         item = self._current_item()
         if item is None:
             return

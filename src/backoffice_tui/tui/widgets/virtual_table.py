@@ -358,7 +358,7 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
         self.tagged.clear()
         self.refresh()
 
-    def _on_key(self, event: events.Key) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter" and self.current_row is not None:
             event.stop()
             self.post_message(self.Selected(self.current_row))

@@ -41,3 +41,12 @@ def require_lead(session: Session, actor: Actor, team_id: int, doing: str) -> No
             f"only a lead of team {_team_code(session, team_id)} can {doing}; "
             f"{actor.login} is not one"
         )
+
+
+def require_admin(actor: Actor | str | None, doing: str) -> None:
+    """Admins only. A string actor is the program itself (the demo loader, a
+    rule); ``None`` is nobody, as on a database with no users yet."""
+    if isinstance(actor, str) or (actor is not None and actor.is_admin):
+        return
+    who = actor.login if actor is not None else "nobody"
+    raise PermissionDenied(f"only an admin can {doing}; {who} is not one")

@@ -20,9 +20,10 @@ from backoffice_tui.domain.application_kinds import (
     parse_application_kind,
 )
 from backoffice_tui.domain.approvals import is_role_key
-from backoffice_tui.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from backoffice_tui.domain.errors import Conflict, InvalidInput, NotFound
 from backoffice_tui.domain.roles import Role
 from backoffice_tui.domain.templates import ApprovalStageSpec
+from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.events import record_event
 from backoffice_tui.services.work.templates import read_toml
@@ -87,11 +88,7 @@ def spec_of(kind: ApplicationKind) -> ApplicationKindSpec:
 
 def load_kind_in(session: Session, actor: Actor | str, path: Path) -> KindLoad:
     """Load one kind file inside the caller's transaction."""
-    if isinstance(actor, Actor) and not actor.is_admin:
-        raise PermissionDenied(
-            f"only an admin can load application kinds (they decide who approves); "
-            f"{actor.login} is not one"
-        )
+    permissions.require_admin(actor, "load application kinds (they decide who approves)")
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice_tui.domain.errors import InvalidInput, InvalidTransition, NotFound
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
+from backoffice_tui.services.work.items import following_step
 from backoffice_tui.store.models import Handoff, HandoffItem, OrderLine, Team, User, WorkItem
 
 
@@ -137,12 +138,7 @@ def open_handoff_in(
     existing = session.scalar(select(Handoff).where(Handoff.work_item_id == item.id))
     if existing is not None:
         return existing
-    following = session.scalar(
-        select(WorkItem)
-        .where(WorkItem.order_line_id == item.order_line_id, WorkItem.position > item.position)
-        .order_by(WorkItem.position)
-        .limit(1)
-    )
+    following = following_step(session, item)
     if following is None:
         return None
     now = at or ctx.now()

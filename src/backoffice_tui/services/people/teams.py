@@ -28,8 +28,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice_tui.domain.errors import Conflict, InvalidInput, PermissionDenied
+from backoffice_tui.domain.errors import Conflict, InvalidInput
 from backoffice_tui.domain.roles import Role
+from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.base import utc_now
@@ -60,12 +61,6 @@ class _UserSpec:
     memberships: tuple[tuple[str, Role], ...]
 
 
-def _require_admin(actor: Actor | None, doing: str) -> None:
-    if actor is None or not actor.is_admin:
-        who = actor.login if actor is not None else "nobody"
-        raise PermissionDenied(f"only an admin can {doing}; {who} is not one")
-
-
 def list_teams_with_members(db: Database) -> list[TeamRow]:
     with db.read() as session:
         rows = session.execute(
@@ -88,7 +83,7 @@ def add_team(db: Database, actor: Actor | None, code: str, name: str = "") -> No
     """Add a team (admins)."""
     code = _clean_code(code)
     with db.write() as session:
-        _require_admin(actor, "add teams")
+        permissions.require_admin(actor, "add teams")
         assert actor is not None
         if session.scalar(select(Team.id).where(Team.code == code)) is not None:
             raise Conflict(f"team {code!r} already exists")
@@ -192,7 +187,7 @@ def load_organisation(db: Database, actor: Actor | None, path: Path) -> Organisa
     with db.write() as session:
         has_users = bool(session.scalar(select(func.count()).select_from(User)))
         if has_users:
-            _require_admin(actor, "load an organisation")
+            permissions.require_admin(actor, "load an organisation")
         elif not any(u.admin for u in users):
             raise InvalidInput(
                 f"{path}: this database has no users yet; mark at least one user admin = true"

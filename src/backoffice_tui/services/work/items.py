@@ -199,6 +199,16 @@ def _require_owner(session: Session, ctx: Context, item: WorkItem, doing: str) -
     permissions.require_lead(session, ctx.actor, item.team_id, f"{doing} someone else's item")
 
 
+def following_step(session: Session, item: WorkItem) -> WorkItem | None:
+    """The next step of the item's order line, if there is one."""
+    return session.scalar(
+        select(WorkItem)
+        .where(WorkItem.order_line_id == item.order_line_id, WorkItem.position > item.position)
+        .order_by(WorkItem.position)
+        .limit(1)
+    )
+
+
 def start_in(
     session: Session, ctx: Context, item_id: int, expected_version: int | None
 ) -> tuple[WorkItem, datetime]:

@@ -89,12 +89,7 @@ def finish_in(
 
 
 def _make_next_ready(session: Session, ctx: Context, item: WorkItem, now: datetime) -> None:
-    following = session.scalar(
-        select(WorkItem)
-        .where(WorkItem.order_line_id == item.order_line_id, WorkItem.position > item.position)
-        .order_by(WorkItem.position)
-        .limit(1)
-    )
+    following = items.following_step(session, item)
     if following is None:
         line = item.order_line
         record_event(

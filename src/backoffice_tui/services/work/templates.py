@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice_tui.domain.errors import InvalidInput, NotFound, PermissionDenied
+from backoffice_tui.domain.errors import InvalidInput, NotFound
 from backoffice_tui.domain.templates import parse_template
+from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.base import utc_now
@@ -46,11 +47,9 @@ def read_toml(path: Path) -> dict[str, object]:
 def load_template_in(session: Session, actor: Actor | str, path: Path) -> LoadResult:
     """Load one template file inside the caller's transaction. A template
     decides who does what and who approves, so only admins load one."""
-    if isinstance(actor, Actor) and not actor.is_admin:
-        raise PermissionDenied(
-            f"only an admin can load process templates (they decide who does and approves "
-            f"what); {actor.login} is not one"
-        )
+    permissions.require_admin(
+        actor, "load process templates (they decide who does and approves what)"
+    )
     source = path.read_text(encoding="utf-8")
     spec = parse_template(read_toml(path), str(path))
     digest = hashlib.sha256(source.encode()).hexdigest()

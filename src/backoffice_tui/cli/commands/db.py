@@ -1,4 +1,4 @@
-"""``backoffice db``: schema upgrade and status."""
+"""``backoffice db``: schema upgrade and status, and the team set-up's grants."""
 
 import dataclasses
 
@@ -7,7 +7,12 @@ import click
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.services.connection import schema_status, upgrade_schema
+from backoffice_tui.services.connection import (
+    apply_grants,
+    grant_statements,
+    schema_status,
+    upgrade_schema,
+)
 
 
 @click.group()
@@ -43,3 +48,50 @@ def current(state: CliState, as_json: bool) -> None:
             f"{status.database}: schema {status.current or 'none'} "
             f"(this program: {status.head}, {status.status})"
         )
+
+
+@db.command()
+@click.option("--service", "service_role", required=True, help="The role the console connects as.")
+@click.option("--readonly", "readonly_role", help="A reporting role that may only read.")
+@click.option("--apply", "applying", is_flag=True, help="Run the statements now, as the owner.")
+@json_option
+@pass_state
+def grants(
+    state: CliState,
+    service_role: str,
+    readonly_role: str | None,
+    applying: bool,
+    as_json: bool,
+) -> None:
+    """PostgreSQL privileges: the service role may write only as the services do
+    (no DDL, events insert-only), the read-only role may only read.
+
+    Prints the SQL, for psql; with --apply runs it as the connected role, which
+    must own the schema. Run it again after every `db upgrade`.
+    """
+    database = state.database()
+    if applying:
+        done = apply_grants(database, service_role, readonly_role)
+        statements = list(done.statements)
+    else:
+        statements = grant_statements(database, service_role, readonly_role)
+    if as_json:
+        print_json(
+            {
+                "database": database.description,
+                "service": service_role,
+                "readonly": readonly_role,
+                "applied": applying,
+                "statements": statements,
+            }
+        )
+        return
+    if not applying:
+        for statement in statements:
+            say(f"{statement};")
+        return
+    readers = f"; {readonly_role} may only read" if readonly_role else ""
+    say(
+        f"granted on {database.description} ({len(statements)} statements): {service_role} "
+        f"reads and writes as the services do, without DDL{readers}"
+    )

@@ -40,14 +40,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "demo"),
     "events": ("events", "events"),
     "export": ("exports", "export"),
+    "gateway": ("gateway", "gateway"),
     "handoffs": ("handoffs", "handoffs"),
     "import": ("imports", "import_command"),
     "login": ("login", "login"),
     "queue": ("queue", "queue"),
     "rules": ("rules", "rules"),
+    "ssh-keys": ("ssh_keys", "ssh_keys"),
     "teams": ("teams", "teams"),
     "templates": ("templates", "templates"),
     "users": ("users", "users"),
+    "whoami": ("whoami", "whoami"),
 }
 
 
@@ -116,14 +119,21 @@ def cli(
 
     With no command, opens the console on the configured database.
     """
-    ctx.obj = CliState(
-        database_option=database, config_option=config_path, user_option=user, theme=theme
-    )
+    if isinstance(ctx.obj, CliState) and ctx.obj.gateway_login is not None:
+        # a command sent through the SSH gateway: its forced command chose the
+        # database, the config and the operator, which no option can change
+        if database is not None or user is not None or config_path is not None:
+            raise UserError("--database, --config and --user are the SSH gateway's to choose")
+        ctx.obj.theme = theme or ctx.obj.theme
+    else:
+        ctx.obj = CliState(
+            database_option=database, config_option=config_path, user_option=user, theme=theme
+        )
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from backoffice_tui.cli.console import run_console  # only the console loads Textual
 
-        run_console(ctx.obj, theme, screen, customer)
+        run_console(ctx.obj, ctx.obj.theme, screen, customer)
 
 
 def main() -> None:

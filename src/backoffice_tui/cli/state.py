@@ -7,9 +7,15 @@ from pathlib import Path
 import click
 
 from backoffice_tui.config import Settings, load_settings, resolve_password
+from backoffice_tui.config.paths import keep_files_per_login
 from backoffice_tui.services.connection import URL, Database, open_database
 from backoffice_tui.services.context import Actor, Context
-from backoffice_tui.services.identity import os_login, resolve_actor
+from backoffice_tui.services.identity import (
+    IdentitySource,
+    identity_source,
+    os_login,
+    resolve_actor,
+)
 
 
 def _prompt_for_password(label: str) -> str:
@@ -29,13 +35,22 @@ def password_for(url: URL) -> str | None:
 
 @dataclass
 class CliState:
+    """``gateway_login`` is set by ``backoffice gateway`` alone (the SSH
+    gateway's forced command names it; no option does): that login is then
+    the operator, and this process keeps its files in the login's folders."""
+
     database_option: str | None
     config_option: Path | None
     user_option: str | None
     theme: str | None = None
+    gateway_login: str | None = None
     _settings: Settings | None = field(default=None, init=False)
     _db: Database | None = field(default=None, init=False)
     _actor: Actor | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.gateway_login is not None:
+            keep_files_per_login(self.gateway_login)
 
     @property
     def settings(self) -> Settings:
@@ -58,8 +73,14 @@ class CliState:
 
     def actor(self) -> Actor:
         if self._actor is None:
-            self._actor = resolve_actor(self.database(), self.settings.user)
+            self._actor = resolve_actor(
+                self.database(), self.settings.user, gateway_login=self.gateway_login
+            )
         return self._actor
+
+    def identity_source(self) -> IdentitySource:
+        """What established the operator (``backoffice whoami``)."""
+        return identity_source(self.database(), self.settings.user, self.gateway_login)
 
     def context(self) -> Context:
         return Context(self.database(), self.actor())

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from backoffice_tui.config import Settings
 from backoffice_tui.demo.load import load_demo
-from backoffice_tui.services.connection import open_database, upgrade_schema
+from backoffice_tui.services.connection import CLIENT_POOL_SIZE, open_database, upgrade_schema
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.app import BackofficeApp, create_app
 from tests.conftest import resolve_actor_for
@@ -30,14 +30,17 @@ def make_settings(db: Database, tmp_path: Path, **overrides: object) -> Settings
 
 
 @pytest.fixture
-def console(demo_db: Database, tmp_path: Path) -> MakeApp:
-    """``console("sato", theme="light")``: the app on the demo database."""
+def console(demo_url: str, tmp_path: Path) -> Iterator[MakeApp]:
+    """``console("sato", theme="light")``: the app on the demo database, with
+    the one pooled connection a console has."""
+    db = open_database(demo_url, pool_size=CLIENT_POOL_SIZE)
 
     def make(login: str = "kimura", **settings: object) -> BackofficeApp:
-        actor = resolve_actor_for(demo_db, login)
-        return create_app(make_settings(demo_db, tmp_path, **settings), demo_db, actor)
+        actor = resolve_actor_for(db, login)
+        return create_app(make_settings(db, tmp_path, **settings), db, actor)
 
-    return make
+    yield make
+    db.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@ away and catches up when it returns."""
 import asyncio
 from datetime import date
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
@@ -17,6 +19,7 @@ from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
+from tests.cli.support import libpq_dsn
 from tests.conftest import resolve_actor_for
 from tests.helpers import wait_until
 from tests.tui.conftest import MakeApp, settle
@@ -95,6 +98,20 @@ def header_text(app: BackofficeApp) -> str:
     return str(app.screen.query_one(AppHeader).render())
 
 
+def console_connections(url: str, test_db: Database) -> int:
+    """The connections open to the test database: the console's, once the
+    test's own are closed."""
+    test_db.engine.dispose()
+    database = make_url(url).database
+    with psycopg.connect(libpq_dsn(url), autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 @pytest.mark.parametrize("demo_url", ["postgresql"], indirect=True)
 async def test_postgresql_goes_away_and_comes_back(
     console: MakeApp, demo_db: Database, demo_url: str, request: pytest.FixtureRequest
@@ -108,6 +125,7 @@ async def test_postgresql_goes_away_and_comes_back(
             table = await open_queue_on(pilot, app, row.order_code)
             await wait_until(pilot, lambda: loaded_row(table, row.id) is not None, 10)
             assert "online" in header_text(app)
+            assert await asyncio.to_thread(console_connections, demo_url, demo_db) <= 2
 
             await asyncio.to_thread(server.stop, "fast")
             stopped = True
@@ -127,6 +145,9 @@ async def test_postgresql_goes_away_and_comes_back(
             )
             await pilot.pause(0.1)
             assert "online" in header_text(app) and "offline" not in header_text(app)
+            await pilot.press("end", "home")  # reads again, after the reconnect
+            await pilot.pause(2.0)  # the listener reconnects too
+            assert await asyncio.to_thread(console_connections, demo_url, demo_db) <= 2
     finally:
         if stopped:
             server.start()
@@ -139,7 +160,6 @@ async def test_an_open_handoff_follows_another_operators_answer(
     from backoffice_tui.services.handoffs.checklist import answer_item
     from backoffice_tui.services.handoffs.read import handoff_detail
     from backoffice_tui.tui.screens.handoff import HandoffScreen
-    from tests.conftest import resolve_actor_for
     from tests.services.test_handoffs import find_handoff, item
 
     row = find_handoff(demo_db, "ORD-2026-0010", "draft")

@@ -8,7 +8,7 @@ import click
 
 from backoffice_tui.config import Settings, load_settings, resolve_password
 from backoffice_tui.config.paths import keep_files_per_login
-from backoffice_tui.services.connection import URL, Database, open_database
+from backoffice_tui.services.connection import CLIENT_POOL_SIZE, URL, Database, open_database
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.identity import (
     IdentitySource,
@@ -68,6 +68,7 @@ class CliState:
                 create=create,
                 check_schema=check_schema,
                 password_resolver=password_for,
+                pool_size=CLIENT_POOL_SIZE,
             )
         return self._db
 

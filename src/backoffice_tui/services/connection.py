@@ -30,6 +30,12 @@ __all__ = [
 ]
 
 
+#: The connections a command or a console keeps in its pool: one, so that a
+#: console holds at most two (this one and its change listener's) however
+#: often it reconnects, and hundreds of sessions fit one server.
+CLIENT_POOL_SIZE = 1
+
+
 def open_database(
     url: str,
     *,

@@ -5,12 +5,14 @@ log as the CLI shows it."""
 import time
 from collections.abc import Callable
 
+import psycopg
+from sqlalchemy.engine import make_url
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from backoffice_tui.domain.templates import ApprovalStageSpec
-from tests.cli.support import ok_json
+from tests.cli.support import libpq_dsn, ok_json
 from tests.tui.conftest import settle
 
 
@@ -68,3 +70,16 @@ async def type_text(pilot: Pilot[object], text: str) -> None:
 def newest_event_id(url: str) -> int:
     """The id of the newest event, read through ``backoffice events``."""
     return max(e["id"] for e in ok_json("--database", url, "events", "--limit", "100000"))
+
+
+def database_connections(url: str) -> int:
+    """The connections open to the PostgreSQL database of ``url``, other than
+    the one asking."""
+    database = make_url(url).database
+    with psycopg.connect(libpq_dsn(url), autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])

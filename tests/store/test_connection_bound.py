@@ -11,16 +11,7 @@ from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.work.queue import QueueFilter, count_queue
 from backoffice_tui.store.database import Database
 from tests.cli.support import libpq_dsn
-
-
-def _connections(url: str, database: str) -> int:
-    with psycopg.connect(libpq_dsn(url), autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (database,),
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
+from tests.helpers import database_connections
 
 
 def _drop_connections(url: str, database: str) -> None:
@@ -54,7 +45,7 @@ def test_one_pooled_connection_through_threads_and_reconnects(demo_url: str) -> 
             for thread in threads:
                 thread.join(timeout=60)
             assert errors == []
-            assert _connections(demo_url, name) <= 1
+            assert database_connections(demo_url) <= 1
             _drop_connections(demo_url, name)  # as a server restart would
     finally:
         db.dispose()

@@ -5,9 +5,7 @@ away and catches up when it returns."""
 import asyncio
 from datetime import date
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.services.context import Context
@@ -19,9 +17,8 @@ from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.queue_table import QueueTable
-from tests.cli.support import libpq_dsn
 from tests.conftest import resolve_actor_for
-from tests.helpers import wait_until
+from tests.helpers import database_connections, wait_until
 from tests.tui.conftest import MakeApp, settle
 
 
@@ -102,14 +99,7 @@ def console_connections(url: str, test_db: Database) -> int:
     """The connections open to the test database: the console's, once the
     test's own are closed."""
     test_db.engine.dispose()
-    database = make_url(url).database
-    with psycopg.connect(libpq_dsn(url), autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (database,),
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
+    return database_connections(url)
 
 
 @pytest.mark.parametrize("demo_url", ["postgresql"], indirect=True)

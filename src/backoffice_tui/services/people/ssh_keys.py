@@ -14,8 +14,9 @@ from backoffice_tui.config.authorized_keys import (
     gateway_keys,
     remove_gateway_keys,
 )
-from backoffice_tui.domain.errors import NotFound, PermissionDenied
+from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.logins import check_gateway_login
+from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.base import utc_now
@@ -23,14 +24,9 @@ from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import User
 
 
-def require_key_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied(f"only an admin can manage SSH keys; {actor.login} is not one")
-
-
 def list_ssh_keys(actor: Actor, authorized_keys: Path) -> list[GatewayKey]:
     """The gateway's keys, in the order sshd reads them."""
-    require_key_admin(actor)
+    permissions.require_admin(actor, "manage SSH keys")
     return gateway_keys(authorized_keys)
 
 
@@ -44,7 +40,7 @@ def add_ssh_key(
 ) -> GatewayKey:
     """Let ``key`` in as ``login``, an active user; ``command`` is the
     program (and its global options) the forced command runs."""
-    require_key_admin(actor)
+    permissions.require_admin(actor, "manage SSH keys")
     check_gateway_login(login)
     check_with_ssh_keygen(key)
     with db.write() as session:
@@ -75,7 +71,7 @@ def remove_ssh_keys(
 ) -> list[GatewayKey]:
     """Take ``login``'s keys (or the one with ``fingerprint``) out of the
     file; the login need not be an active user any more."""
-    require_key_admin(actor)
+    permissions.require_admin(actor, "manage SSH keys")
     check_gateway_login(login)
     with db.write() as session:
         removed = remove_gateway_keys(authorized_keys, login, fingerprint)

@@ -21,8 +21,10 @@ ALLOWED = {
     "sync": {"sync", "services", "store", "domain", "config"},
     "io": {"io", "services", "domain", "config"},
     "demo": {"demo", "services", "store", "domain", "config"},
-    "cli": {"cli", "services", "domain", "config", "io", "tui", "demo"},
+    "cli": {"cli", "services", "domain", "config", "io", "tui", "demo", "gateway"},
     "tui": {"tui", "services", "sync", "domain", "config", "io"},
+    # console sessions behind the SSH gateway: above the console, below nothing but cli
+    "gateway": {"gateway", "cli", "tui", "services", "config", "domain", "sync", "io"},
 }
 # The shared foundations at the top of services/; everything else is a concept package.
 FOUNDATIONS = {"connection", "context", "events", "identity", "permissions"}
@@ -58,7 +60,7 @@ def test_layers_import_downwards_only() -> None:
 def test_cli_and_tui_never_use_sqlalchemy() -> None:
     offenders = [
         str(path.relative_to(PACKAGE))
-        for layer in ("cli", "tui")
+        for layer in ("cli", "tui", "gateway")
         for path in (PACKAGE / layer).rglob("*.py")
         if any(name.split(".")[0] == "sqlalchemy" for name in _imports(path))
     ]

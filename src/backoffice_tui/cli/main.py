@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "login": ("login", "login"),
     "queue": ("queue", "queue"),
     "rules": ("rules", "rules"),
+    "sessions": ("sessions", "sessions"),
     "ssh-keys": ("ssh_keys", "ssh_keys"),
     "teams": ("teams", "teams"),
     "templates": ("templates", "templates"),

@@ -262,7 +262,7 @@ def served_sessions(
     run: Run, logins: list[str], count: int, socket_path: Path, deadline: Deadline
 ) -> Figures:
     def spawn(login: str) -> PtySession:
-        return ClientSession(["--socket", str(socket_path), login], env=ENV)
+        return ClientSession(["--socket", str(socket_path), "gateway", login], env=ENV)
 
     assert run.server is not None
     server_before = pss_mib(run.server.pid)
@@ -341,7 +341,9 @@ def million_session(run: Run, url: str, socket_path: Path, deadline: Deadline) -
     figures["server_start_s"] = start_server(run, url, socket_path, deadline)
     assert run.server is not None
     server = run.server.pid
-    client = ClientSession(["--socket", str(socket_path), "--screen", "queue", QUEUE_USER], env=ENV)
+    client = ClientSession(
+        ["--socket", str(socket_path), "--screen", "queue", "gateway", QUEUE_USER], env=ENV
+    )
     run.sessions.append(client)
 
     def forked() -> int | None:

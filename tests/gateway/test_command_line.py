@@ -131,6 +131,8 @@ def test_options_choosing_database_config_or_operator_are_refused(text: str, opt
         "gateway admin-ito",
         "demo load",
         "sessions serve",
+        "db upgrade",
+        "db grants --service backoffice_service --apply",
     ],
 )
 def test_commands_changing_the_service_account_are_refused(text: str) -> None:

@@ -22,6 +22,7 @@ import pytest
 
 from backoffice_tui.config.paths import state_dir
 from backoffice_tui.gateway import protocol
+from backoffice_tui.gateway.client import parse_arguments
 from backoffice_tui.gateway.sessions import RequestRefused, parse_request
 from tests.gateway.client_session import ClientSession, session_pids
 
@@ -41,8 +42,12 @@ class SessionServer:
     log: Path
     forked: set[int] = field(default_factory=set)  # sessions to kill at the end
 
-    def client(self, *args: str, columns: int = 80, rows: int = 24) -> ClientSession:
-        return ClientSession(["--socket", str(self.socket_path), *args], columns=columns, rows=rows)
+    def client(self, login: str, *options: str, columns: int = 80, rows: int = 24) -> ClientSession:
+        return ClientSession(
+            ["--socket", str(self.socket_path), *options, "gateway", login],
+            columns=columns,
+            rows=rows,
+        )
 
     def sessions(self) -> list[int]:
         return session_pids(self.process.pid) if self.process.poll() is None else []
@@ -208,7 +213,7 @@ def test_a_request_that_is_not_a_session_gets_one_line_and_no_child(
 
 
 def test_the_client_shows_a_refusal_as_one_line(server: SessionServer) -> None:
-    session = server.client("--screen", "nowhere", "kimura")
+    session = server.client("kimura", "--screen", "nowhere")
     try:
         assert session.process.wait(15) == 1
         session.read(0.5)
@@ -300,7 +305,7 @@ def test_without_a_server_the_client_runs_the_console_itself(
     demo_sqlite: str, tmp_path: Path
 ) -> None:
     session = ClientSession(
-        ["--socket", str(tmp_path / "none.sock"), "--database", demo_sqlite, "kimura"]
+        ["--socket", str(tmp_path / "none.sock"), "--database", demo_sqlite, "gateway", "kimura"]
     )
     try:
         session.wait_for(*home_of("kimura"), timeout=30)
@@ -319,7 +324,8 @@ def test_a_command_sent_over_ssh_goes_to_the_gateway(demo_sqlite: str, tmp_path:
     result = subprocess.run(
         [
             sys.executable, "-m", "backoffice_tui.gateway.client",
-            "--socket", str(tmp_path / "none.sock"), "--database", demo_sqlite, "tanaka",
+            "--socket", str(tmp_path / "none.sock"), "--database", demo_sqlite,
+            "gateway", "tanaka",
         ],
         env={**os.environ, "SSH_ORIGINAL_COMMAND": "whoami --json"},
         capture_output=True,
@@ -336,6 +342,7 @@ def test_a_command_sent_over_ssh_goes_to_the_gateway(demo_sqlite: str, tmp_path:
             "backoffice_tui.gateway.client",
             "--database",
             demo_sqlite,
+            "gateway",
             "tanaka",
         ],
         env={**os.environ, "SSH_ORIGINAL_COMMAND": "--user admin-ito queue list"},
@@ -356,6 +363,7 @@ def test_the_console_needs_a_terminal(tmp_path: Path) -> None:
             "backoffice_tui.gateway.client",
             "--socket",
             "/nonexistent",
+            "gateway",
             "kimura",
         ],
         env={k: v for k, v in os.environ.items() if k != "SSH_ORIGINAL_COMMAND"},
@@ -385,6 +393,34 @@ def test_the_client_imports_neither_textual_nor_sqlalchemy() -> None:
     )
     loaded = set(result.stdout.split())
     assert not loaded & {"textual", "rich", "sqlalchemy", "click", "json", "re", "socket"}
+
+
+def test_the_client_takes_the_words_of_backoffice_gateway() -> None:
+    assert parse_arguments(["gateway", "kimura"]) == ({}, "kimura")
+    assert parse_arguments(["--config=/srv/c.toml", "--screen", "queue", "gateway", "kimura"]) == (
+        {"config": "/srv/c.toml", "screen": "queue"},
+        "kimura",
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["kimura"],
+        ["gateway"],
+        ["gateway", "kimura", "tanaka"],
+        ["console", "kimura"],
+        ["--user", "tanaka", "gateway", "kimura"],
+        ["gateway", "kimura", "--socket"],
+    ],
+)
+def test_the_client_refuses_other_words_with_its_usage(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as ended:
+        parse_arguments(argv)
+    assert ended.value.code == 2
+    assert capsys.readouterr().err.startswith("usage: python -m backoffice_tui.gateway.client ")
 
 
 def test_the_client_finds_the_server_where_it_listens_by_default() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from backoffice_tui.gateway.client import parse_arguments
 from backoffice_tui.services.connection import open_database
 from backoffice_tui.store.models import User
 from tests.cli.support import as_operator, assert_one_line_error, invoke, ok, ok_json
@@ -54,11 +55,11 @@ def test_an_admin_adds_lists_and_removes_keys(demo_url: str, tmp_path: Path) -> 
     lines = path.read_text().splitlines()
     for line, login in zip(lines, ("kimura", "tanaka"), strict=True):
         command = forced_command_of(line)
-        program = Path(command[0])
-        assert program.is_absolute() and program.name == "backoffice"
-        assert os.access(program, os.X_OK)
-        # neither the admin's --database nor the --user it acted as
-        assert command[1:] == ["gateway", login]
+        python = Path(command[0])
+        assert python.is_absolute() and os.access(python, os.X_OK)
+        # the session client; neither the admin's --database nor the --user it acted as
+        assert command[1:] == ["-m", "backoffice_tui.gateway.client", "gateway", login]
+        assert parse_arguments(command[3:]) == ({}, login)
         assert line.split('",', 1)[1].startswith("restrict,pty ssh-ed25519 ")
 
     events = ok_json("--database", demo_url, "events", "--since", str(last_event))
@@ -150,7 +151,8 @@ def test_the_forced_command_names_the_config_it_was_given(demo_url: str, tmp_pat
         str(path),
     )
     command = forced_command_of(path.read_text())
-    assert command[1:] == ["--config", str(config), "gateway", "kimura"]
+    assert command[3:] == ["--config", str(config), "gateway", "kimura"]
+    assert parse_arguments(command[3:]) == ({"config": str(config)}, "kimura")
 
 
 @pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)

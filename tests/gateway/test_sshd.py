@@ -40,6 +40,8 @@ class GatewayHost:
     port: int
     keys: dict[str, Path]
     service_home: Path
+    config: Path
+    environment: dict[str, str]  # the service account's, as sshd gives it to the forced command
 
     def ssh_args(self, login: str, *options: str) -> list[str]:
         return [
@@ -205,7 +207,14 @@ def gateway_host(
             _stop(process)
         else:
             pytest.fail(f"sshd did not start: {log.read_text()[-2000:]}")
-        yield GatewayHost(url=url, port=port, keys=keys, service_home=home)
+        yield GatewayHost(
+            url=url,
+            port=port,
+            keys=keys,
+            service_home=home,
+            config=config,
+            environment=environment,
+        )
     finally:
         if process is not None:
             _stop(process)
@@ -321,3 +330,39 @@ def test_the_console_over_ssh_opens_as_each_keys_operator(gateway_host: GatewayH
             terminal.close()
         state = gateway_host.service_home / "state" / "backoffice-tui"
         assert (state / "log" / "logins" / login).is_dir()  # its own log folder
+
+
+def test_with_the_session_server_each_login_is_a_session_of_its_own(
+    gateway_host: GatewayHost,
+) -> None:
+    state = gateway_host.service_home / "state" / "backoffice-tui"
+    log = gateway_host.config.parent / "sessions.log"
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "backoffice_tui.cli.main"),
+            *("--config", str(gateway_host.config), "sessions", "serve"),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+        env=gateway_host.environment,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while b"serving console sessions" not in log.read_bytes():
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        for login, name in OPERATORS.items():
+            terminal = SshTerminal(gateway_host.ssh_args(login, "-tt"))
+            try:
+                terminal.wait_for(name.encode(), f"{login} (".encode(), b"My queue", timeout=30)
+                assert f"for {login}".encode() in log.read_bytes()  # forked by the server
+                os.write(terminal.master, b"\x11")  # ctrl+q
+                assert terminal.process.wait(15) == 0
+            finally:
+                terminal.close()
+        assert (state / "sessions.sock").is_socket()
+        assert server.poll() is None  # still serving
+    finally:
+        _stop(server)

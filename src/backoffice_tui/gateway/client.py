@@ -1,7 +1,10 @@
 """The session client: what the SSH forced command runs.
 
     python -m backoffice_tui.gateway.client [--socket PATH] [--config PATH]
-        [--database URL] [--screen NAME] [--theme NAME] LOGIN
+        [--database URL] [--screen NAME] [--theme NAME] gateway LOGIN
+
+(the words of ``backoffice gateway LOGIN``, which a forced command may name
+instead).
 
 For a console (``SSH_ORIGINAL_COMMAND`` empty, or only ``--screen`` and
 ``--theme``) it asks the session server for a console as LOGIN, hands it
@@ -46,7 +49,7 @@ else:
 HANGUP_GRACE = 10.0  # seconds a session gets to end after SIGHUP or SIGTERM
 USAGE = (
     "usage: python -m backoffice_tui.gateway.client [--socket PATH] [--config PATH] "
-    "[--database URL] [--screen NAME] [--theme NAME] LOGIN"
+    "[--database URL] [--screen NAME] [--theme NAME] gateway LOGIN"
 )
 OPTIONS = ("--socket", "--config", "--database", "--screen", "--theme")
 SIGNAL_NAMES = {getattr(_signal, name): name for name in FORWARDED_SIGNALS}
@@ -225,7 +228,7 @@ def parse_arguments(argv: Sequence[str]) -> tuple[dict[str, str], str]:
     """The options and the login; SystemExit(2) with the usage line otherwise."""
     options: dict[str, str] = {}
     rest = list(argv)
-    login: str | None = None
+    words: list[str] = []
     while rest:
         argument = rest.pop(0)
         name, equals, value = argument.partition("=")
@@ -235,13 +238,13 @@ def parse_arguments(argv: Sequence[str]) -> tuple[dict[str, str], str]:
                     break
                 value = rest.pop(0)
             options[name[2:]] = value
-        elif argument.startswith("-") or login is not None:
+        elif argument.startswith("-") or len(words) == 2:
             break
         else:
-            login = argument
+            words.append(argument)
     else:
-        if login is not None:
-            return options, login
+        if len(words) == 2 and words[0] == "gateway":
+            return options, words[1]
     print(USAGE, file=sys.stderr)
     raise SystemExit(2)
 

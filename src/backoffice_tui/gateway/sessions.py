@@ -41,6 +41,7 @@ from backoffice_tui.gateway.protocol import (
     decode,
     encode,
 )
+from backoffice_tui.gateway.warm_up import paint_off_screen
 from backoffice_tui.services.connection import parse_database_url
 from backoffice_tui.tui.screen_names import SCREEN_NAMES
 
@@ -140,6 +141,7 @@ def preload(settings: Settings) -> None:
     from rich.cells import cell_len
 
     cell_len("表")  # loads the wide-character table
+    paint_off_screen(settings)
     gc.collect()
     gc.freeze()
 

@@ -31,7 +31,7 @@ from backoffice_tui.services.customers.saved_views import (
 from backoffice_tui.services.work.queue import QueueFilter
 from backoffice_tui.tui.commands import screen_commands
 from backoffice_tui.tui.live_sync import LiveSync
-from backoffice_tui.tui.messages import FeedRead, SyncWanted
+from backoffice_tui.tui.messages import FeedRead
 from backoffice_tui.tui.pending_decisions import PendingDecisions
 from backoffice_tui.tui.screen_names import SCREEN_TITLES
 from backoffice_tui.tui.screens.applications import ApplicationsScreen
@@ -267,10 +267,6 @@ class BackofficeApp(App[None]):
     def _show_offline(self, since: datetime | None) -> None:
         """Every header (also of screens shown later) follows ``offline_since``."""
         self.offline_since = since
-
-    @on(SyncWanted)
-    def _sync_wanted(self) -> None:
-        self.live_sync.wake()
 
     @on(FeedRead)
     def _feed_read(self, message: FeedRead) -> None:

@@ -1,26 +1,27 @@
 """Following the change feed, and whether the database is reachable.
 
-Online, the feed is read every ``sync.poll_interval`` seconds in a worker
-(on PostgreSQL a LISTEN connection also wakes it at once), never two reads
-at once; a read that brought events tells every screen on the stack. When
-the database cannot be reached the console is offline since that moment:
-reads back off (1, 2, 4 ... up to 15 s) until one succeeds, which brings it
-back online and makes every screen read again.
+Online, one reader thread reads the feed every ``sync.poll_interval``
+seconds (on PostgreSQL a LISTEN connection also wakes it at once); a read
+that brought events tells every screen on the stack, and a read that
+brought nothing costs one query and no message. When the database cannot be
+reached the console is offline since that moment: reads back off (1, 2, 4
+... up to 15 s) until one succeeds, which brings it back online and makes
+every screen read again. An unexpected error in a read is logged and the
+reader goes on, after the same back-off.
 """
 
 import logging
-import time
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from textual.app import App
-from textual.timer import Timer
 
 from backoffice_tui.domain.errors import DatabaseUnavailable
 from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
-from backoffice_tui.tui.messages import ChangesArrived, FeedRead, SyncWanted
+from backoffice_tui.tui.messages import ChangesArrived, FeedRead
 from backoffice_tui.tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,9 @@ FIRST_RETRY, MAX_RETRY = 1.0, 15.0
 class LiveSync:
     """The console's connection state and its reader of the change feed.
 
-    The app posts ``SyncWanted`` and ``FeedRead`` back here (``wake`` and
-    ``feed_read``); ``show_offline`` receives every change of
-    ``offline_since``, for the headers to follow.
+    The reader thread posts ``FeedRead`` to the app, which hands it back
+    here on its own thread (``feed_read``); ``show_offline`` receives every
+    change of ``offline_since``, for the headers to follow.
     """
 
     def __init__(
@@ -50,10 +51,9 @@ class LiveSync:
         self._show_offline = show_offline
         self._offline_since: datetime | None = None
         self._listener: ChangeListener | None = None
-        self._timer: Timer | None = None
-        self._syncing = self._sync_again = False
-        self._retry_delay = 0.0
-        self._retry_at = 0.0
+        self._reader: threading.Thread | None = None
+        self._wanted = threading.Event()  # read now, not at the end of the wait
+        self._stopping = threading.Event()
 
     @property
     def offline_since(self) -> datetime | None:
@@ -64,7 +64,6 @@ class LiveSync:
     def set_offline(self, offline: bool) -> None:
         if not offline:
             self._offline_since = None
-            self._retry_delay = self._retry_at = 0.0
             self._show_offline(None)
         elif self._offline_since is None:
             self._offline_since = datetime.now(UTC).astimezone()
@@ -85,52 +84,53 @@ class LiveSync:
     # --- following the feed ---------------------------------------------------------
 
     def start(self) -> None:
-        """Poll now and every ``sync.poll_interval`` seconds; on PostgreSQL
+        """Read now and every ``sync.poll_interval`` seconds; on PostgreSQL
         also LISTEN, so a commit wakes the reader at once."""
-        interval = self.workspace.settings.poll_interval
-        self._timer = self.app.set_interval(interval, self.poll, name="sync")
-        self.poll()
+        self._reader = threading.Thread(target=self._follow, name="backoffice-sync", daemon=True)
+        self._reader.start()
         if self.workspace.db.dialect == "postgresql":
-            self._listener = ChangeListener(
-                self.workspace.db, lambda: self.app.post_message(SyncWanted())
-            )
+            self._listener = ChangeListener(self.workspace.db, self.wake)
             self._listener.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        self._wanted.set()
         if self._listener is not None:
             self._listener.stop(timeout=1.0)
-
-    def poll(self) -> None:
-        if self._syncing:  # never two reads at once: read again when this one ends
-            self._sync_again = True
-            return
-        if self._offline_since is not None and time.monotonic() < self._retry_at:
-            return
-        self._syncing = True
-        self.app.run_worker(
-            self._read_feed, name="_read_feed", group="sync", thread=True, exit_on_error=False
-        )
+        if self._reader is not None:
+            self._reader.join(timeout=1.0)
 
     def wake(self) -> None:
-        """A commit was heard, or the listener reconnected: try now."""
-        self._retry_at = 0.0
-        self.poll()
+        """A commit was heard, or the listener reconnected: read now (any thread)."""
+        self._wanted.set()
 
-    def _read_feed(self) -> None:
-        try:
-            events = self.feed.read()
-        except DatabaseUnavailable as error:
-            self.app.post_message(FeedRead(None, str(error)))
-        else:
-            self.app.post_message(FeedRead(events, None))
+    def _follow(self) -> None:
+        """The reader thread: one read at a time, for as long as the console runs."""
+        wait, retry = 0.0, 0.0
+        while True:
+            self._wanted.wait(wait)
+            self._wanted.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                events = self.feed.read()
+            except DatabaseUnavailable as error:
+                self.app.post_message(FeedRead(None, str(error)))
+            except Exception:
+                log.exception("reading the change feed failed")
+            else:
+                wait, retry = self.workspace.settings.poll_interval, 0.0
+                if events or self._offline_since is not None:
+                    self.app.post_message(FeedRead(events, None))
+                continue
+            retry = min(max(retry * 2, FIRST_RETRY), MAX_RETRY)
+            wait = retry
 
     def feed_read(self, message: FeedRead) -> None:
-        self._syncing = False
         if message.events is None:
             if self._offline_since is None:
                 log.warning("database unreachable: %s", message.error)
             self.set_offline(True)
-            self._schedule_retry()
             return
         reconnected = self._offline_since is not None
         if reconnected:
@@ -142,10 +142,3 @@ class LiveSync:
             me = actor.real_login or actor.login
             for screen in self.app.screen_stack:
                 screen.post_message(ChangesArrived(message.events, me, reconnected=reconnected))
-        if self._sync_again:
-            self._sync_again = False
-            self.poll()
-
-    def _schedule_retry(self) -> None:
-        self._retry_delay = min(max(self._retry_delay * 2, FIRST_RETRY), MAX_RETRY)
-        self._retry_at = time.monotonic() + self._retry_delay

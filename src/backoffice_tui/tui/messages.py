@@ -1,8 +1,8 @@
 """The console's app-wide messages: what the change feed brought, and the
-feed's own wake-up and read results.
+feed's own read results.
 
-Screens handle ``ChangesArrived`` as ``on_changes_arrived``; the other two
-are posted to the app, which hands them to its live sync (``live_sync.py``).
+Screens handle ``ChangesArrived`` as ``on_changes_arrived``; ``FeedRead`` is
+posted to the app, which hands it to its live sync (``live_sync.py``).
 """
 
 from textual.message import Message
@@ -21,10 +21,6 @@ class ChangesArrived(Message):
         self.by_others = {e.entity_id for e in events if e.entity == "work_item" and e.actor != me}
         self.events_by_others = {e.id for e in events if e.actor != me}
         super().__init__()
-
-
-class SyncWanted(Message):
-    """The listener heard a commit (or reconnected): read the feed now."""
 
 
 class FeedRead(Message):

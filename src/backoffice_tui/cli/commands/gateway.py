@@ -33,6 +33,7 @@ FILE_PARAMETER_NAMES = frozenset({"output"})
 #: Commands that change the service account's own configuration or secrets.
 SERVICE_COMMANDS = {
     "config": "changes the service account's configuration",
+    "db": "changes the schema and its grants, which the owner role does",
     "demo": "replaces the service account's demo database",
     "gateway": "is the gateway itself",
     "login": "stores the service account's database password",

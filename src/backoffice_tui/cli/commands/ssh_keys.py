@@ -1,7 +1,6 @@
 """``backoffice ssh-keys``: the operators' keys behind the SSH gateway."""
 
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import IO
@@ -21,26 +20,19 @@ from backoffice_tui.config.settings import resolve_config_path
 from backoffice_tui.domain.errors import ConfigError, InvalidInput
 from backoffice_tui.services.people.ssh_keys import add_ssh_key, list_ssh_keys, remove_ssh_keys
 
-
-def backoffice_executable() -> Path:
-    """The absolute path of this program's ``backoffice`` script."""
-    started_as = Path(sys.argv[0])
-    if started_as.name == "backoffice" and started_as.is_file():
-        return Path(os.path.abspath(started_as))
-    beside_python = Path(os.path.abspath(sys.executable)).parent / "backoffice"
-    if beside_python.is_file():
-        return beside_python
-    found = shutil.which("backoffice")
-    if found is None:
-        raise ConfigError("cannot find the backoffice program to name in the forced command")
-    return Path(os.path.abspath(found))
+#: The session client, which the forced command runs (``gateway.client``).
+SESSION_CLIENT = "backoffice_tui.gateway.client"
 
 
 def forced_command(state: CliState) -> list[str]:
-    """The program, and the config this command was given: the gateway reads
-    its database from there. A ``--database`` is not passed on: it may name
-    the admin's own connection (PostgreSQL), not the service account's."""
-    words = [str(backoffice_executable())]
+    """The session client by this program's own Python (the path as it is
+    named, so a virtual environment stays itself), and the config this
+    command was given: the gateway reads its database from there. A
+    ``--database`` is not passed on: it may name the admin's own connection
+    (PostgreSQL), not the service account's."""
+    if not sys.executable:
+        raise ConfigError("cannot find this program's Python to name in the forced command")
+    words = [os.path.abspath(sys.executable), "-m", SESSION_CLIENT]
     if state.config_option is not None or os.environ.get("BACKOFFICE_CONFIG", "").strip():
         config = resolve_config_path(state.config_option, os.environ)
         words += ["--config", os.path.abspath(config)]

@@ -2,14 +2,9 @@
 
 import fcntl
 import os
-import pty
 import signal
 import struct
-import subprocess
-import sys
 import termios
-import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from tests.tui.pty_session import PtySession
@@ -18,30 +13,7 @@ from tests.tui.pty_session import PtySession
 class ClientSession(PtySession):
     """``python -m backoffice_tui.gateway.client ARGS`` in a pty of the given size."""
 
-    def __init__(
-        self,
-        args: Sequence[str],
-        *,
-        columns: int = 80,
-        rows: int = 24,
-        term: str = "xterm-256color",
-        env: dict[str, str] | None = None,
-    ) -> None:
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        environment = {**os.environ, "TERM": term, **(env or {})}
-        environment.pop("NO_COLOR", None)
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "backoffice_tui.gateway.client", *args],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=environment,
-            start_new_session=True,
-        )
-        os.close(slave)
-        self.output = bytearray()
+    MODULE = "backoffice_tui.gateway.client"
 
     def resize(self, columns: int, rows: int) -> None:
         """Resize the terminal as sshd does: the new size, then SIGWINCH to its session."""

@@ -21,6 +21,8 @@ from pathlib import Path
 class PtySession:
     """``backoffice ARGS`` running in a pty of the given size and TERM."""
 
+    MODULE = "backoffice_tui.cli.main"  # run as ``python -m MODULE ARGS``
+
     def __init__(
         self,
         args: Sequence[str],
@@ -42,7 +44,7 @@ class PtySession:
         environment.pop("NO_COLOR", None)
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backoffice_tui.cli.main", *args],
+            [sys.executable, "-m", self.MODULE, *args],
             stdin=slave,
             stdout=slave,
             stderr=slave,

@@ -17,6 +17,18 @@ from backoffice_tui.io.readers import Row
 from backoffice_tui.io.values import as_text, match_key
 
 Recognise = Callable[[str], str | None]
+
+
+def column_letter(index: int) -> str:
+    """A column's letter as spreadsheets show it (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 SCAN_ROWS = 30
 
 
@@ -25,13 +37,15 @@ class Header:
     rows: tuple[int, ...]  # the header's row numbers (one, or two when combined)
     names: tuple[str, ...]  # each column's header as shown in reports
     fields: dict[str, int]  # field -> column index
+    paths: tuple[str, ...] = ()  # two rows: each column's "group name" (group filled right)
 
     @property
     def last_row(self) -> int:
         return self.rows[-1]
 
     def column(self, field: str) -> str:
-        return self.names[self.fields[field]]
+        index = self.fields[field]
+        return self.names[index] if index < len(self.names) else column_letter(index)
 
     def unused(self) -> list[str]:
         used = set(self.fields.values())
@@ -42,11 +56,12 @@ def _texts(cells: Sequence[object]) -> list[str]:
     return [as_text(cell) or "" for cell in cells]
 
 
-def _assign(names: Sequence[str], recognise: Recognise) -> dict[str, int]:
+def _assign(names: Sequence[str], recognise: Recognise, fixed: dict[str, int]) -> dict[str, int]:
     fields: dict[str, int] = {}
+    taken = set(fixed.values())
     for index, name in enumerate(names):
-        field = recognise(name) if name else None
-        if field is not None and field not in fields:
+        field = recognise(name) if name and index not in taken else None
+        if field is not None and field not in fields and field not in fixed:
             fields[field] = index
     return fields
 
@@ -61,10 +76,13 @@ def _filled_right(names: list[str]) -> list[str]:
     return filled
 
 
-def _combined(upper: list[str], lower: list[str], recognise: Recognise) -> list[str]:
+def _combined(
+    upper: list[str], lower: list[str], recognise: Recognise
+) -> tuple[list[str], list[str]]:
     """Each column's name from two header rows: ``group name`` if that is
-    known, else the lower name, else the upper one (a cell merged down)."""
-    names = []
+    known, else the lower name, else the upper one (a cell merged down);
+    and each column's ``group name`` path."""
+    names, paths = [], []
     width = max(len(upper), len(lower))
     upper = _filled_right(upper) + [""] * (width - len(upper))
     lower = lower + [""] * (width - len(lower))
@@ -73,26 +91,37 @@ def _combined(upper: list[str], lower: list[str], recognise: Recognise) -> list[
             names.append(f"{top} {bottom}")
         else:
             names.append(bottom or top)
-    return names
+        paths.append(f"{top} {bottom}" if top and bottom and top != bottom else bottom or top)
+    return names, paths
 
 
 def _is_blank(cells: Sequence[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _best_header(buffer: list[Row], recognise: Recognise, wanted: int | None) -> Header | None:
+def _best_header(
+    buffer: list[Row], recognise: Recognise, wanted: int | None, fixed: dict[str, int]
+) -> Header | None:
+    """The row (or pair) naming the most fields. Columns named by letter
+    (``fixed``) count for every row alike: with nothing else to go by, the
+    header is ``wanted`` or the first row."""
     best: Header | None = None
+    best_count = -1 if fixed else 0
     previous: list[str] | None = None
     for number, cells in buffer:
         texts = _texts(cells)
         if wanted is None or number == wanted:
-            candidates: list[tuple[tuple[int, ...], list[str]]] = [((number,), texts)]
+            candidates: list[tuple[tuple[int, ...], list[str], list[str]]] = [
+                ((number,), texts, [])
+            ]
             if previous is not None and any(previous):
-                candidates.append(((number - 1, number), _combined(previous, texts, recognise)))
-            for rows, names in candidates:
-                fields = _assign(names, recognise)
-                if fields and (best is None or len(fields) > len(best.fields)):
-                    best = Header(rows, tuple(names), fields)
+                names, paths = _combined(previous, texts, recognise)
+                candidates.append(((number - 1, number), names, paths))
+            for rows, names, paths in candidates:
+                fields = _assign(names, recognise, fixed)
+                if len(fields) > best_count:
+                    best_count = len(fields)
+                    best = Header(rows, tuple(names), {**fixed, **fields}, tuple(paths))
         previous = texts if not _is_blank(cells) else None
     return best
 
@@ -105,7 +134,10 @@ class _RepeatedHeader:
         self.columns = columns
         self.first = columns[0]
         self.repeats = [
-            (cells[self.first].strip().casefold(), [match_key(cells[c]) for c in columns])
+            (
+                cells[self.first].strip().casefold(),
+                [match_key(cells[c]) if c < len(cells) else "" for c in columns],
+            )
             for cells in header_cells
             if self.first < len(cells)
         ]
@@ -131,14 +163,20 @@ class _RepeatedHeader:
 
 
 def find_header(
-    rows: Iterator[Row], recognise: Recognise, *, header_row: int | None = None, source: str = ""
+    rows: Iterator[Row],
+    recognise: Recognise,
+    *,
+    header_row: int | None = None,
+    source: str = "",
+    fixed: dict[str, int] | None = None,
 ) -> tuple[Header, Iterator[Row]]:
     """The header and the data rows after it (blank rows and repeated
     headers left out). ``header_row`` names the header's row instead of
-    looking for it among the first ``SCAN_ROWS``."""
+    looking for it among the first ``SCAN_ROWS``; ``fixed`` fields are at
+    the given column indexes whatever the header says."""
     scan = SCAN_ROWS if header_row is None else max(header_row, 1)
     buffer = list(itertools.islice(rows, scan))
-    header = _best_header(buffer, recognise, header_row)
+    header = _best_header(buffer, recognise, header_row, fixed or {})
     if header is None:
         where = f"row {header_row}" if header_row else f"the first {SCAN_ROWS} rows"
         raise InvalidInput(

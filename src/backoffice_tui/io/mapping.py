@@ -1,5 +1,5 @@
-"""Which column of a file is which field: a mapping file, or the names
-people usually write.
+"""Which column of a file is which field, and how its cells read: a mapping
+file, or the names people usually write.
 
 A mapping file is TOML::
 
@@ -7,10 +7,30 @@ A mapping file is TOML::
     header_row = 3             # optional; found automatically otherwise
     sheet = "2026年4月"         # optional (XLSX)
     encoding = "cp932"         # optional (CSV)
+    guess = false              # read only the columns named below (the default
+                               # once [columns] names one; true: usual names too)
+    dates = "day-first"        # 3/4/2026 is 3 April; or "month-first", or a
+                               # form such as "%m/%d/%Y %I:%M %p"; or a table
+                               # per field: dates = { all = "day-first", due = "%Y%m%d" }
+    empty = ["?", "N/A", "#VALUE!"]   # words that mean a blank cell (or a table per field)
+    repeated = "last"          # a key on several rows: "last" or "first" row wins,
+                               # or "error" (the default)
+    fill_down = ["区分"]        # blank cells of these columns take the value above
 
     [columns]                  # field = the header in the file ("" = do not import)
     status = "進捗"
-    assignee = ["担当", "担当者"]
+    assignee = ["担当", "担当者"]    # the first of these the file has
+    due = "実績/終了日"              # under a merged two-row header
+    reason = { letter = "H" }      # by the column's letter
+
+    [combine]                  # a field made of several columns (a key per section)
+    step = { columns = ["区分", "NO"], separator = "-", prefix = "" }
+
+    [skip]                     # rows that are not records (each counted in the report)
+    hidden = true              # rows hidden in the workbook
+    blank_key = true           # rows whose key cells are blank (section headings)
+    formula_only = true        # rows holding nothing but formulas
+    where = [{ column = "種別", equals = ["小計", "合計"] }, { column = "NO", matches = "^#" }]
 
     [defaults]                 # values for new records when the cell is blank
     segment = "enterprise"
@@ -18,13 +38,15 @@ A mapping file is TOML::
     [values.status]            # words in the file -> what they mean
     "済" = "done"
 
-Fields the file does not name are still recognised by their usual names
-(``vocabulary.HEADER_NAMES``).
+Columns in ``combine``, ``fill_down`` and ``skip.where`` are named like those
+in ``[columns]``: a header, a ``group/name`` path, or ``{ letter = "F" }``.
 """
 
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +57,7 @@ from backoffice_tui.io.values import (
     as_date,
     as_int,
     as_text,
+    date_parser,
     match_key,
     split_list,
 )
@@ -48,15 +71,90 @@ PARSERS: dict[ValueKind, Callable[[object], Any]] = {
     ValueKind.INT: as_int,
     ValueKind.LIST: split_list,
 }
-_TOP_KEYS = {"kind", "header_row", "sheet", "encoding", "columns", "defaults", "values"}
+_TOP_KEYS = {
+    "kind",
+    "header_row",
+    "sheet",
+    "encoding",
+    "guess",
+    "dates",
+    "empty",
+    "repeated",
+    "fill_down",
+    "columns",
+    "combine",
+    "skip",
+    "defaults",
+    "values",
+}
+REPEATED = ("error", "last", "first")
+_SKIP_KEYS = {"hidden", "blank_key", "formula_only", "where"}
+_LETTERS = re.compile(r"[A-Za-z]{1,3}")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A column named by its letter (``{ letter = "F" }``)."""
+
+    letter: str
+
+    @property
+    def index(self) -> int:
+        number = 0
+        for char in self.letter.upper():
+            number = number * 26 + ord(char) - 64
+        return number - 1
+
+
+ColumnRef = str | Letter  # a header, a ``group/name`` path, or a letter
+
+
+def name_key(name: str) -> str:
+    """A header name or ``group/name`` path as header texts are compared (a
+    two-row header reads as its two names together)."""
+    return match_key(name.replace("/", " "))
+
+
+@dataclass(frozen=True)
+class Combination:
+    columns: tuple[ColumnRef, ...]
+    separator: str = "-"
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Skip a row when its ``column`` equals one of ``equals``, matches
+    ``matches``, or (``blank``) is blank."""
+
+    column: ColumnRef
+    equals: tuple[str, ...] = ()
+    matches: re.Pattern[str] | None = None
+    blank: bool = False
+
+
+@dataclass(frozen=True)
+class SkipRules:
+    hidden: bool = False
+    blank_key: bool = False
+    formula_only: bool = False
+    where: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
 class ColumnMapping:
     kind: RecordKind
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> names
+    letters: dict[str, Letter] = field(default_factory=dict)  # field -> its column's letter
+    combine: dict[str, Combination] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     words: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> word -> value
+    guess: bool = True  # recognise the fields it does not name by their usual names
+    dates: dict[str, str] = field(default_factory=dict)  # field or "all" -> date form
+    empty: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field or "all" -> words
+    repeated: str = "error"
+    fill_down: tuple[ColumnRef, ...] = ()
+    skip: SkipRules = SkipRules()
     header_row: int | None = None
     sheet: str | None = None
     encoding: str | None = None
@@ -66,19 +164,22 @@ class ColumnMapping:
         return {spec.name: spec for spec in FIELDS[self.kind]}
 
     def recogniser(self) -> Callable[[str], str | None]:
-        """Header text -> field: the file's own names first, then the usual ones."""
+        """Header text -> field: the file's own names first, then (``guess``)
+        the usual ones."""
         known: dict[str, str | None] = {}
         for name in KNOWN_UNUSED[self.kind]:
             known[match_key(name)] = None
-        for field_name, names in HEADER_NAMES[self.kind].items():
-            if field_name in self.columns:
-                continue
-            for name in names:
-                known.setdefault(match_key(name), field_name)
+        named = set(self.columns) | set(self.letters) | set(self.combine)
+        if self.guess:
+            for field_name, names in HEADER_NAMES[self.kind].items():
+                if field_name in named:
+                    continue
+                for name in names:
+                    known.setdefault(match_key(name), field_name)
         for field_name, names in self.columns.items():
             for name in names:
                 if name:
-                    known[match_key(name)] = field_name
+                    known[name_key(name)] = field_name
 
         def recognise(text: str) -> str | None:
             return known.get(match_key(text))
@@ -90,6 +191,20 @@ class ColumnMapping:
         words = {match_key(k): v for k, v in BUILT_IN_WORDS.get(field_name, {}).items()}
         words.update({match_key(k): v for k, v in self.words.get(field_name, {}).items()})
         return words or None
+
+    def empty_words(self, field_name: str) -> frozenset[str]:
+        """Words that mean a blank cell in this field (the file's, and its fields')."""
+        words = self.empty.get("all", ()) + self.empty.get(field_name, ())
+        return frozenset(match_key(w) for w in words)
+
+    def parser(self, field_name: str) -> Callable[[object], Any]:
+        spec = self.specs()[field_name]
+        if spec.value == ValueKind.DATE:
+            form = self.dates.get(field_name, self.dates.get("all"))
+            if form is not None:
+                parse: Callable[[object], date] = date_parser(form)
+                return parse
+        return PARSERS[spec.value]
 
 
 def automatic_mapping(kind: RecordKind) -> ColumnMapping:
@@ -105,7 +220,105 @@ def _names(path: Path, field_name: str, value: object) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise _fail(path, f"[columns] {field_name} must be a header name or a list of them")
+    raise _fail(
+        path,
+        f'[columns] {field_name} must be a header name, a list of them or {{ letter = "F" }}',
+    )
+
+
+def _column_ref(path: Path, where: str, value: object) -> ColumnRef:
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, dict) and set(value) == {"letter"}:
+        letter = value["letter"]
+        if isinstance(letter, str) and _LETTERS.fullmatch(letter):
+            return Letter(letter.upper())
+    raise _fail(path, f'{where} must name a column: its header, or {{ letter = "F" }}')
+
+
+def _text_list(path: Path, where: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _fail(path, f"{where} must be a word or a list of words")
+
+
+def _per_field(
+    path: Path, kind: RecordKind, name: str, value: object, read: Callable[[str, object], Any]
+) -> dict[str, Any]:
+    """``name = X`` for every column, or ``name = { all = X, field = Y }``."""
+    if not isinstance(value, dict):
+        return {"all": read(name, value)}
+    _check_fields(path, kind, set(value) - {"all"}, name)
+    return {key: read(f"{name}.{key}", item) for key, item in value.items()}
+
+
+def _date_form(path: Path, where: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise _fail(path, f'{where} must be text such as "day-first" or "%d/%m/%Y"')
+    try:
+        date_parser(value)
+    except ValueError as error:
+        raise _fail(path, f"{where}: {error}") from None
+    return value
+
+
+def _combination(path: Path, field_name: str, value: object) -> Combination:
+    where = f"[combine] {field_name}"
+    if not isinstance(value, dict) or not set(value) <= {"columns", "separator", "prefix"}:
+        raise _fail(path, f'{where} must be {{ columns = [...], separator = "-", prefix = "" }}')
+    columns = value.get("columns")
+    if not isinstance(columns, list) or not columns:
+        raise _fail(path, f"{where}: columns must list the columns to join")
+    separator, prefix = value.get("separator", "-"), value.get("prefix", "")
+    if not isinstance(separator, str) or not isinstance(prefix, str):
+        raise _fail(path, f"{where}: separator and prefix must be text")
+    refs = tuple(_column_ref(path, f"{where} columns", c) for c in columns)
+    return Combination(refs, separator, prefix)
+
+
+def _condition(path: Path, value: object) -> Condition:
+    where = "[skip] where"
+    if not isinstance(value, dict) or "column" not in value:
+        raise _fail(path, f"{where}: each condition is {{ column = ..., equals = [...] }}")
+    unknown = sorted(set(value) - {"column", "equals", "matches", "blank"})
+    if unknown or len(value) != 2:
+        raise _fail(path, f"{where}: a condition has a column and one of equals, matches, blank")
+    column = _column_ref(path, where, value["column"])
+    if "equals" in value:
+        return Condition(column, equals=_text_list(path, f"{where} equals", value["equals"]))
+    if "matches" in value:
+        pattern = value["matches"]
+        try:
+            compiled = re.compile(pattern) if isinstance(pattern, str) else None
+        except re.error as error:
+            raise _fail(path, f"{where} matches {pattern!r}: {error}") from None
+        if compiled is None:
+            raise _fail(path, f"{where} matches must be a regular expression")
+        return Condition(column, matches=compiled)
+    if value["blank"] is not True:
+        raise _fail(path, f"{where} blank must be true")
+    return Condition(column, blank=True)
+
+
+def _skip_rules(path: Path, data: Mapping[str, Any]) -> SkipRules:
+    skip = _section(path, data, "skip")
+    unknown = sorted(set(skip) - _SKIP_KEYS)
+    if unknown:
+        raise _fail(path, f"[skip] has no setting {', '.join(unknown)}")
+    flags = {}
+    for name in ("hidden", "blank_key", "formula_only"):
+        flag = skip.get(name, False)
+        if not isinstance(flag, bool):
+            raise _fail(path, f"[skip] {name} must be true or false")
+        flags[name] = flag
+    where = skip.get("where", [])
+    if isinstance(where, dict):
+        where = [where]
+    if not isinstance(where, list):
+        raise _fail(path, "[skip] where must be a list of conditions")
+    return SkipRules(**flags, where=tuple(_condition(path, c) for c in where))
 
 
 def _section(path: Path, data: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -141,9 +354,15 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
     if data.get("kind", kind.value) != kind.value:
         raise _fail(path, f"it maps {data['kind']}, not {kind.value}")
     columns = _section(path, data, "columns")
+    combine = _section(path, data, "combine")
     defaults = _section(path, data, "defaults")
     words = _section(path, data, "values")
-    for where, names in (("[columns]", columns), ("[defaults]", defaults), ("[values]", words)):
+    for where, names in (
+        ("[columns]", columns),
+        ("[combine]", combine),
+        ("[defaults]", defaults),
+        ("[values]", words),
+    ):
         _check_fields(path, kind, names, where)
     header_row = data.get("header_row")
     if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
@@ -158,11 +377,43 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
             parsed_defaults[name] = PARSERS[specs[name].value](value)
         except CellError as error:
             raise _fail(path, f"[defaults] {name} = {value!r}: {error}") from None
+    named = {n: v for n, v in columns.items() if not isinstance(v, dict)}
+    letters = {}
+    for name, value in columns.items():
+        if isinstance(value, dict):
+            ref = _column_ref(path, f"[columns] {name}", value)
+            assert isinstance(ref, Letter)
+            letters[name] = ref
+    guess = data.get("guess", not (columns or combine))
+    if not isinstance(guess, bool):
+        raise _fail(path, "guess must be true or false")
+    repeated = data.get("repeated", "error")
+    if repeated not in REPEATED:
+        raise _fail(path, f"repeated must be {', '.join(repr(r) for r in REPEATED)}")
+    fill_down = data.get("fill_down", [])
+    if not isinstance(fill_down, list):
+        fill_down = [fill_down]
     return ColumnMapping(
         kind=kind,
-        columns={name: _names(path, name, value) for name, value in columns.items()},
+        columns={name: _names(path, name, value) for name, value in named.items()},
+        letters=letters,
+        combine={name: _combination(path, name, value) for name, value in combine.items()},
         defaults=parsed_defaults,
         words={name: dict(table) for name, table in words.items()},
+        guess=guess,
+        dates=(
+            _per_field(path, kind, "dates", data["dates"], lambda w, v: _date_form(path, w, v))
+            if "dates" in data
+            else {}
+        ),
+        empty=(
+            _per_field(path, kind, "empty", data["empty"], lambda w, v: _text_list(path, w, v))
+            if "empty" in data
+            else {}
+        ),
+        repeated=repeated,
+        fill_down=tuple(_column_ref(path, "fill_down", c) for c in fill_down),
+        skip=_skip_rules(path, data),
         header_row=header_row,
         sheet=_optional_text(path, data, "sheet"),
         encoding=_optional_text(path, data, "encoding"),

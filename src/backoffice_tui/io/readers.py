@@ -8,6 +8,7 @@ read, XLSX is read with openpyxl's read-only mode.
 import codecs
 import csv
 import io
+import warnings
 import zipfile
 from collections.abc import Generator, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import IO, Protocol
 
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.merged_cells import MergedRange, MergeFiller, scan_merged_ranges
+from backoffice_tui.io.sheet_traits import SheetTraits, scan_sheet_traits
 
 Row = tuple[int, Sequence[object]]
 _SAMPLE = 1 << 20
@@ -121,6 +123,9 @@ class XlsxFile:
         from openpyxl import load_workbook  # openpyxl loads only when a workbook is used
         from openpyxl.utils.exceptions import InvalidFileException
 
+        # what openpyxl cannot keep (data validation, extensions, default styles)
+        # matters to nobody reading the values: never a warning on the terminal
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
         self.name = path.name
         try:
             self._book = load_workbook(path, read_only=True, data_only=True)
@@ -159,6 +164,14 @@ class XlsxFile:
                 with opener() as source:
                     self._merges = scan_merged_ranges(source)
         return MergeFiller(self._merges)
+
+    def traits(self) -> SheetTraits:
+        """The sheet's hidden and formula-only rows (one scan of its XML)."""
+        opener = getattr(self._sheet, "_get_source", None)
+        if opener is None:
+            return SheetTraits()
+        with opener() as source:
+            return scan_sheet_traits(source)
 
     def rows(self) -> Generator[Row, None, None]:
         filler = self._merged()

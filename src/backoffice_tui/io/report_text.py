@@ -12,9 +12,11 @@ def _bad(rows: list[BadRow], total: int) -> list[str]:
     return lines
 
 
-def report_lines(report: ImportReport, description: str) -> list[str]:
+def report_lines(report: ImportReport, description: str, skipped: str | None = None) -> list[str]:
     state = "Imported" if report.applied else "Checked"
     lines = [f"{state} {report.rows} rows of {description}:", f"  {report.summary()}"]
+    if skipped is not None:
+        lines.append(f"  {skipped}")
     if report.bad_rows:
         lines += ["", f"Bad rows: {report.bad_rows} (nothing will be written)"]
         lines += _bad(report.problems, report.problems_total)

@@ -1,14 +1,14 @@
 """Turning a row of cells into the field values an import takes."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from backoffice_tui.io.column_refs import column_index
 from backoffice_tui.io.headers import Header
-from backoffice_tui.io.mapping import PARSERS, ColumnMapping
-from backoffice_tui.io.values import CellError, as_text, match_key
+from backoffice_tui.io.mapping import ColumnMapping
+from backoffice_tui.io.values import SPREADSHEET_ERRORS, CellError, as_text, match_key
 from backoffice_tui.services.imports import BadRow, SourceRow
-
-_Plan = tuple[str, int, Callable[[object], Any], dict[str, Any] | None, str]
 
 
 def _unescape(value: object) -> object:
@@ -19,42 +19,107 @@ def _unescape(value: object) -> object:
     return value
 
 
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    index: int
+    parse: Callable[[object], Any]
+    words: dict[str, Any] | None
+    empty: frozenset[str]
+    column: str  # as reports name it
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """A field made of several columns (``[combine]``)."""
+
+    name: str
+    indexes: tuple[int, ...]
+    parse: Callable[[object], Any]
+    separator: str
+    prefix: str
+    column: str
+
+
 class RowMapper:
     """Parses the mapped cells of each row; a cell that does not parse
     becomes a problem of the row, the others still read."""
 
     def __init__(self, mapping: ColumnMapping, header: Header) -> None:
-        specs = mapping.specs()
-        self.plan: list[_Plan] = [
-            (
+        self.plan = [
+            _Field(
                 name,
                 index,
-                PARSERS[specs[name].value],
+                mapping.parser(name),
                 mapping.value_words(name),
-                header.names[index],
+                mapping.empty_words(name),
+                header.column(name),
             )
             for name, index in header.fields.items()
+            if name not in mapping.combine
         ]
+        where = f"mapping {mapping.path.name} [combine]" if mapping.path else "[combine]"
+        self.joined = [
+            _Joined(
+                name,
+                indexes := tuple(column_index(ref, header, f"{where} {name}") for ref in c.columns),
+                mapping.parser(name),
+                c.separator,
+                c.prefix,
+                "+".join(header.names[i] if i < len(header.names) else "" for i in indexes),
+            )
+            for name, c in mapping.combine.items()
+        ]
+
+    def columns(self) -> dict[str, str]:
+        """Field -> the column(s) it is read from, for reports."""
+        return {f.name: f.column for f in self.plan} | {j.name: j.column for j in self.joined}
 
     def __call__(self, number: int, cells: Sequence[object]) -> SourceRow:
         values: dict[str, Any] = {}
         problems: list[BadRow] = []
         width = len(cells)
-        for name, index, parse, words, column in self.plan:
-            cell = cells[index] if index < width else None
+        for plan in self.plan:
+            cell = cells[plan.index] if plan.index < width else None
             if cell.__class__ is str:
                 if not cell.strip():
-                    values[name] = None
+                    values[plan.name] = None
                     continue
                 if cell[0] == "'":
                     cell = _unescape(cell)
             elif cell is None:
-                values[name] = None
+                values[plan.name] = None
                 continue
-            if words is not None and not isinstance(cell, int | float):
-                cell = words.get(match_key(str(cell)), cell)
+            if isinstance(cell, str):
+                key = match_key(cell)
+                if key in plan.empty:
+                    values[plan.name] = None
+                    continue
+                if cell.strip().upper() in SPREADSHEET_ERRORS:
+                    reason = (
+                        f"the spreadsheet error {cell.strip()} (a formula that failed); fix it "
+                        f'in the file, or make it a blank: empty = ["{cell.strip()}"]'
+                    )
+                    problems.append(BadRow(number, plan.column, cell.strip(), reason))
+                    continue
+                if plan.words is not None:
+                    cell = plan.words.get(key, cell)
+            elif plan.words is not None and not isinstance(cell, int | float):
+                cell = plan.words.get(match_key(str(cell)), cell)
             try:
-                values[name] = parse(cell)
+                values[plan.name] = plan.parse(cell)
             except CellError as error:
-                problems.append(BadRow(number, column, as_text(cells[index]) or "", str(error)))
+                written = as_text(cells[plan.index]) or ""  # as the file has it
+                problems.append(BadRow(number, plan.column, written, str(error)))
+        for joined in self.joined:
+            parts = [as_text(cells[i]) if i < width else None for i in joined.indexes]
+            texts = [p for p in parts if p is not None]
+            if not texts:
+                values[joined.name] = None
+                continue
+            text = joined.prefix + joined.separator.join(texts)
+            try:
+                values[joined.name] = joined.parse(text)
+            except CellError as error:
+                problems.append(BadRow(number, joined.column, text, str(error)))
         return SourceRow(number, values, tuple(problems))

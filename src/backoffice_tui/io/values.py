@@ -8,6 +8,7 @@ Free text such as a customer's name is kept as typed, only trimmed.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 # Excel's calendar ends on 9999-12-31, serial 2958465.
@@ -30,6 +31,14 @@ _ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正"}
 _NEXT_ERA = {"大正": "昭和", "昭和": "平成", "平成": "令和"}
 
 DATE_FORMS = "2026-04-01, 2026/4/1, 2026年4月1日, 令和8年4月1日, 20260401 or an Excel date"
+# How a file orders day and month in dates such as 3/4/2026: ``dates`` in a mapping.
+DATE_ORDERS = ("year-first", "day-first", "month-first")
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AP]\.?M\.?)?)?"
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME, re.IGNORECASE)
+# What a spreadsheet caches in a cell whose formula failed.
+SPREADSHEET_ERRORS = frozenset(
+    {"#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
 
 
 class CellError(ValueError):
@@ -158,7 +167,59 @@ def as_date(value: object) -> date:
         return _ymd(int(text[:4]), int(text[4:6]), int(text[6:]))
     if _SERIAL.fullmatch(text):
         return _from_serial(float(text))
+    if _NUMERIC_DATE.fullmatch(text):
+        raise CellError(
+            "not a date: day or month first? say which with "
+            'dates = "day-first" or "month-first" in a mapping file'
+        )
     raise CellError(f"not a date (use {DATE_FORMS})")
+
+
+def _ordered_date(day_first: bool) -> Callable[[object], date]:
+    def parse(value: object) -> date:
+        text = as_code(value) if isinstance(value, str) else None
+        match = _NUMERIC_DATE.fullmatch(text) if text else None
+        if match is None:
+            return as_date(value)
+        first, second, year = (int(part) for part in match.groups())
+        day, month = (first, second) if day_first else (second, first)
+        return _ymd(year, month, day)
+
+    return parse
+
+
+def _formatted_date(form: str) -> Callable[[object], date]:
+    def parse(value: object) -> date:
+        if not isinstance(value, str):
+            return as_date(value)
+        text = as_code(value)
+        if text is None:
+            raise CellError("blank")
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            raise CellError(f"not a date in the form {form}") from None
+
+    return parse
+
+
+def date_parser(form: str | None) -> Callable[[object], date]:
+    """The date reader for a mapping's ``dates``: a day order (``day-first``
+    reads 3/4/2026 as 3 April, ``month-first`` as 4 March; a time after the
+    date, with or without AM/PM, is ignored) or a form such as
+    ``%m/%d/%Y %I:%M:%S %p``. Date cells, Excel serials and the usual forms
+    (2026-04-01, 2026年4月1日, ...) read as always. None: the usual forms."""
+    if form is None or form == "year-first":
+        return as_date
+    if form in DATE_ORDERS:
+        return _ordered_date(form == "day-first")
+    if "%" not in form:
+        raise ValueError(f"{form!r} is not {', '.join(DATE_ORDERS)} nor a form such as %d/%m/%Y")
+    try:
+        datetime(2026, 12, 31, 13, 5, 9).strftime(form)
+    except ValueError as error:
+        raise ValueError(f"{form!r} is not a date form: {error}") from None
+    return _formatted_date(form)
 
 
 def split_list(value: object) -> tuple[str, ...]:

@@ -110,6 +110,9 @@ def print_report(report: ImportReport, prepared: PreparedImport) -> None:
         first_keys = ", ".join(report.created_keys[:20])
         more = f" and {report.created - 20} more" if report.created > 20 else ""
         say(f"new: {first_keys}{more}")
+    skipped = prepared.skipped_text()
+    if skipped is not None:
+        say(skipped)
     state = "imported" if report.applied else "checked"
     say(f"{state} {report.rows} rows of {prepared.description}: {report.summary()}")
 
@@ -118,7 +121,14 @@ def _emit(
     report: ImportReport, prepared: PreparedImport, as_json: bool, mapping: str | None
 ) -> None:
     if as_json:
-        print_json({"mapping": mapping, "source": prepared.description, "report": report})
+        print_json(
+            {
+                "mapping": mapping,
+                "source": prepared.description,
+                "report": report,
+                "skipped": dict(prepared.skipped),
+            }
+        )
     else:
         print_report(report, prepared)
 

@@ -147,7 +147,9 @@ class ImportScreen(BackofficeScreen[None]):
     def _checked(self, message: Checked) -> None:
         self.busy = False
         report = message.report
-        self._show(report_lines(report, message.prepared.description))
+        self._show(
+            report_lines(report, message.prepared.description, message.prepared.skipped_text())
+        )
         if not report.ok:
             self._hint("bad rows: fix the file and press enter again, or escape to leave")
         elif not (report.created or report.updated):
@@ -179,7 +181,7 @@ class ImportScreen(BackofficeScreen[None]):
             with prepared:
                 report = run_import(workspace_of(self).context(), prepared.source(), options)
         except ImportRejected as rejected:
-            lines = report_lines(rejected.report, prepared.description)
+            lines = report_lines(rejected.report, prepared.description, prepared.skipped_text())
             self.post_message(self.Failed([*lines, "", str(rejected)]))
             return
         except BackofficeError as error:
@@ -190,7 +192,11 @@ class ImportScreen(BackofficeScreen[None]):
     @on(Applied)
     def _applied(self, message: Applied) -> None:
         self.busy = False
-        self._show(report_lines(message.report, message.prepared.description))
+        self._show(
+            report_lines(
+                message.report, message.prepared.description, message.prepared.skipped_text()
+            )
+        )
         self._hint("done; escape to leave, or check another file")
         self.notify(f"imported: {message.report.summary()}", markup=False)
 

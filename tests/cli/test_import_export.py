@@ -18,7 +18,12 @@ from tests.cli.support import (
     ok,
     ok_json,
 )
-from tests.io.files import japanese_customers_cp932, write_csv
+from tests.io.files import (
+    INCIDENT_LOG_MAPPING,
+    incident_log_csv,
+    japanese_customers_cp932,
+    write_csv,
+)
 
 
 @pytest.fixture
@@ -236,3 +241,21 @@ def test_export_mistakes(admin: list[str]) -> None:
     assert_usage_error(invoke(*admin, "export", "queue", "--format", "xlsx"))
     assert_one_line_error(invoke(*admin, "export", "queue", "--team", "nope"), contains="no team")
     assert_one_line_error(invoke(*admin, "export", "view", "nope"), contains="no saved view 'nope'")
+
+
+def test_an_event_log_imports_with_a_mapping_and_again_changes_nothing(
+    admin: list[str], tmp_path: Path
+) -> None:
+    path = incident_log_csv(tmp_path / "incidents.csv", "C0001")
+    mapping = tmp_path / "incidents.toml"
+    mapping.write_text(INCIDENT_LOG_MAPPING, encoding="utf-8")
+    args = ("import", str(path), "--as", "orders", "--mapping", str(mapping), "--yes")
+    first = ok_json(*admin, *args, "--json")
+    assert (first["report"]["created"], first["report"]["bad_rows"]) == (2, 0)
+    assert first["skipped"] == {"repeated": 2}
+    printed = ok(*admin, *args).stdout
+    assert "not imported: 2 earlier rows of a repeated key (the last one counts)" in printed
+    again = ok_json(*admin, *args, "--json")["report"]
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    items = ok_json(*admin, "queue", "list", "--text", "ORD-L", "--status", "all", "--json")
+    assert {i["order_code"] for i in items} == {"ORD-L1", "ORD-L2"}

@@ -16,7 +16,7 @@ from backoffice_tui.io.headers import Header, find_header
 from backoffice_tui.io.mapping import ColumnMapping, automatic_mapping, load_mapping
 from backoffice_tui.io.mapping_text import chosen_text
 from backoffice_tui.io.readers import CsvFile, TableFile, XlsxFile, open_table
-from backoffice_tui.io.row_filter import REASONS, RowFilter, keep_repeats, row_key
+from backoffice_tui.io.row_filter import RowFilter, keep_repeats, row_key, skipped_text
 from backoffice_tui.io.row_mapper import RowMapper
 from backoffice_tui.io.sheet_traits import SheetTraits
 from backoffice_tui.services.imports import ImportSource, RecordKind, SourceRow
@@ -78,10 +78,7 @@ class PreparedImport:
 
     def skipped_text(self) -> str | None:
         """The rows the last pass left out, in words, or None."""
-        if not self.skipped:
-            return None
-        parts = [f"{count} {REASONS[reason]}" for reason, count in self.skipped.items()]
-        return "not imported: " + ", ".join(parts)
+        return skipped_text(self.skipped)
 
     def _sheet_traits(self, table: TableFile) -> SheetTraits | None:
         skip = self.mapping.skip

@@ -25,14 +25,31 @@ KEY_FIELDS: dict[RecordKind, tuple[tuple[str, ...], ...]] = {
     RecordKind.WORK_ITEMS: (("id",), ("order", "service", "step")),
 }
 
+# why a row was left out: (one, many)
 REASONS = {
-    "hidden": "hidden rows",
-    "formula_only": "rows with formulas only",
-    "where": "rows matching [skip] where",
-    "blank_key": "rows with a blank key",
-    "repeated": "earlier rows of a repeated key (the last one counts)",
-    "repeated_first": "later rows of a repeated key (the first one counts)",
+    "hidden": ("hidden row", "hidden rows"),
+    "formula_only": ("row with formulas only", "rows with formulas only"),
+    "where": ("row matching [skip] where", "rows matching [skip] where"),
+    "blank_key": ("row with a blank key", "rows with a blank key"),
+    "repeated": (
+        "earlier row of a repeated key (the last one counts)",
+        "earlier rows of a repeated key (the last one counts)",
+    ),
+    "repeated_first": (
+        "later row of a repeated key (the first one counts)",
+        "later rows of a repeated key (the first one counts)",
+    ),
 }
+
+
+def skipped_text(skipped: Counter[str]) -> str | None:
+    """The rows left out, in words (``not imported: 1 hidden row, ...``), or None."""
+    parts = [
+        f"{skipped[reason]} {words[skipped[reason] != 1]}"
+        for reason, words in REASONS.items()
+        if skipped[reason]
+    ]
+    return "not imported: " + ", ".join(parts) if parts else None
 
 
 def row_key(kind: RecordKind, values: dict[str, Any]) -> tuple[Any, ...] | None:

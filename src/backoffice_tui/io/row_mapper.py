@@ -7,7 +7,7 @@ from typing import Any
 from backoffice_tui.io.column_refs import column_index
 from backoffice_tui.io.headers import Header
 from backoffice_tui.io.mapping import ColumnMapping
-from backoffice_tui.io.values import SPREADSHEET_ERRORS, CellError, as_text, match_key
+from backoffice_tui.io.values import SPREADSHEET_ERRORS, CellError, as_code, as_text, match_key
 from backoffice_tui.services.imports import BadRow, SourceRow
 
 
@@ -112,7 +112,8 @@ class RowMapper:
                 written = as_text(cells[plan.index]) or ""  # as the file has it
                 problems.append(BadRow(number, plan.column, written, str(error)))
         for joined in self.joined:
-            parts = [as_text(cells[i]) if i < width else None for i in joined.indexes]
+            # the parts of a key: folded, so that a full-width １ is the 1 of the next section
+            parts = [as_code(cells[i]) if i < width else None for i in joined.indexes]
             texts = [p for p in parts if p is not None]
             if not texts:
                 values[joined.name] = None

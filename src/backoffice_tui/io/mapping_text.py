@@ -32,7 +32,8 @@ def template_text(kind: RecordKind) -> str:
     doc = tomlkit.document()
     for line in (
         f"Mapping for: backoffice import FILE --as {kind.value} --mapping THIS",
-        "Fields left out are still recognised by their usual names.",
+        "Only the columns named in [columns] are read (guess = true: the others too, by",
+        "their usual names).",
     ):
         doc.add(tomlkit.comment(line))
     doc.add(tomlkit.nl())
@@ -41,8 +42,24 @@ def template_text(kind: RecordKind) -> str:
         "header_row = 1      # the row of the column names (found if left out)",
         'sheet = "Sheet1"    # XLSX: the sheet to read (default: the active one)',
         'encoding = "cp932"  # CSV: utf-8, utf-8-sig or cp932 (found if left out)',
+        "guess = false       # true: also read unnamed columns by their usual names",
+        'dates = "day-first" # 3/4/2026 is 3 April; "month-first"; a form "%m/%d/%Y %I:%M %p";',
+        '                    # per field: dates = { all = "day-first", FIELD = "%Y%m%d" }',
+        'empty = ["?", "N/A"] # words meaning a blank cell; per field: { FIELD = ["未定"] }',
+        'repeated = "last"   # a key on several rows: "last" or "first" counts ("error": refuse)',
+        'fill_down = ["区分"] # blank cells take the value above',
+        "",
+        "[combine]           # a field made of several columns, e.g.",
+        '  code = { columns = ["区分", "NO"], separator = "-", prefix = "" }',
+        "[skip]              # rows that are not records",
+        "  hidden = true       (XLSX hidden rows)    formula_only = true  (rows of formulas only)",
+        "  blank_key = true    (rows whose key is blank)",
+        '  where = [{ column = "NO", blank = true }, { column = "種別", equals = ["小計"] },',
+        '           { column = "番号", matches = "^TEST" }]',
+        'Columns are named by header, by "group/name" under a two-row header, or',
+        '{ letter = "F" }.',
     ):
-        doc.add(tomlkit.comment(line))
+        doc.add(tomlkit.comment(line) if line else tomlkit.nl())
     doc.add(tomlkit.nl())
     columns = tomlkit.table()
     for line in (

@@ -18,14 +18,19 @@ In one run, on SQLite:
    and XLSX. Each run reports wall time, rows per second and the peak
    resident memory of that process (``ru_maxrss`` from ``wait4``);
 5. the database after the big CSV import is checked: every item changed,
-   one event per item.
+   one event per item;
+6. an event log of 50,000 rows (and of 100, the baseline) as a ticketing
+   system exports it, five changes per order interleaved, day-first
+   dates, ``?`` for nothing, is imported ``--as orders`` with a mapping
+   where the last row of each order wins: one order created per key.
 
 CPU seconds (of the import process) are shown next to the wall time:
 on a shared machine they tell load from other work apart from the import's own.
 
 Targets: >= 10,000 rows/s from CSV and >= 3,000 rows/s from XLSX for N
 rows, whole command included; peak memory of the N-row CSV import within
-25% of the 100-row one (memory does not grow with the file). An XLSX
+25% of the 100-row one (memory does not grow with the file); the event log
+>= 10,000 rows/s and within 1.2x the memory of its 100-row file. An XLSX
 saved by Excel keeps its shared-string table in memory (openpyxl reads it
 whole; this program's exports have none), so XLSX memory is reported, not
 judged. The last line is JSON.
@@ -50,9 +55,13 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from report import table
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.io.files import INCIDENT_LOG_MAPPING
+
 CSV_TARGET = 10_000
 XLSX_TARGET = 3_000
 MEMORY_GROWTH_LIMIT = 1.25
+EVENT_LOG_GROWTH_LIMIT = 1.2
 ADMIN = "admin-ito"
 
 
@@ -152,6 +161,46 @@ def edit_xlsx(source: Path, targets: dict[int | None, Path]) -> None:
 # --------------------------------------------------------------------------
 
 
+EVENT_LOG_ROWS = 50_000
+CHANGES_PER_ORDER = 5
+_PRIORITIES = ("1 - Critical", "2 - Medium", "3 - Low")  # as INCIDENT_LOG_MAPPING reads them
+
+
+def write_event_log(path: Path, rows: int, customers: list[str]) -> int:
+    """A ticketing system's event log: one row per change, the orders'
+    changes interleaved in time, day-first dates, ``?`` for nothing; the
+    number of orders (distinct keys)."""
+    orders = max(rows // CHANGES_PER_ORDER, 1)
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        out = csv.writer(stream)
+        out.writerow(["Number", "Customer", "Service", "Opened", "Due", "Priority", "Caller"])
+        for n in range(rows):
+            order, change = n % orders, n // orders
+            day = 1 + order % 28
+            due = "?" if change == 0 else f"{day}/12/2026 1{change}:00"
+            out.writerow(
+                [
+                    f"EL-{order:06d}",
+                    customers[order % len(customers)],
+                    "cloud",
+                    f"{day}/11/2026 09:{order % 60:02d}",
+                    due,
+                    _PRIORITIES[(order + change) % len(_PRIORITIES)],
+                    f"Caller {order % 997}",
+                ]
+            )
+    return orders
+
+
+def fresh_copy(base: Path, folder: Path) -> Path:
+    """A copy of the generated database for one run, with no WAL of an earlier one."""
+    copy = folder / "run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(base, copy)
+    return copy
+
+
 def check_database(path: Path, rows: int) -> tuple[int, int]:
     with sqlite3.connect(path) as conn:
         changed = conn.execute("SELECT count(*) FROM work_items WHERE version > 1").fetchone()[0]
@@ -245,10 +294,7 @@ def main() -> None:
     for fmt, files in (("csv", csv_files), ("xlsx", xlsx_files)):
         for limit, path in files.items():
             rows = limit or total
-            copy = folder / "run.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{copy}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(base, copy)
+            copy = fresh_copy(base, folder)
             seconds, peak, out, cpu = timed(
                 backoffice(
                     "--database",
@@ -279,7 +325,33 @@ def main() -> None:
                 )
                 assert changed == rows and events == rows
 
-    print("\n== import --as work-items --update-only --yes (subprocess, fresh database copy) ==")
+    with sqlite3.connect(base) as conn:
+        customers = [code for (code,) in conn.execute("SELECT code FROM customers LIMIT 1000")]
+    mapping = folder / "event-log.toml"
+    mapping.write_text(INCIDENT_LOG_MAPPING, encoding="utf-8")
+    for rows in (100, EVENT_LOG_ROWS):
+        path = folder / f"event-log-{rows}.csv"
+        orders = write_event_log(path, rows, customers)
+        copy = fresh_copy(base, folder)
+        seconds, peak, out, cpu = timed(
+            backoffice(
+                *("--database", f"sqlite:///{copy}", "--user", ADMIN, "import", str(path)),
+                *("--as", "orders", "--mapping", str(mapping), "--yes"),
+            ),
+            env,
+            folder,
+        )
+        summary = out.strip().splitlines()[-1]
+        if f"{orders} created, 0 updated" not in summary:
+            print(f"unexpected result for {path.name}: {summary}")
+            raise SystemExit(2)
+        label = "event log 100" if rows == 100 else "event log all"
+        runs.append(Run(label, rows, seconds, peak, summary, cpu))
+
+    print(
+        "\n== imports (subprocess, fresh database copy): work items --update-only --yes; "
+        "the event log --as orders with a mapping, --yes =="
+    )
     table(
         ("file", "rows", "seconds", "rows/s", "CPU s", "peak MiB"),
         [
@@ -298,7 +370,15 @@ def main() -> None:
     csv_big, xlsx_big = by["csv all"], by["xlsx all"]
     csv_small, xlsx_small = by["csv 100"], by["xlsx 100"]
     growth = csv_big.peak_mib / csv_small.peak_mib
+    log_big, log_small = by["event log all"], by["event log 100"]
+    log_growth = log_big.peak_mib / log_small.peak_mib
     checks = {
+        f"event log {log_big.rows:,} rows (orders, last row wins) >= {CSV_TARGET:,} rows/s": (
+            log_big.rows_per_second >= CSV_TARGET
+        ),
+        f"event log peak memory <= {EVENT_LOG_GROWTH_LIMIT}x 100 rows": (
+            log_growth <= EVENT_LOG_GROWTH_LIMIT
+        ),
         f"CSV {total:,} rows >= {CSV_TARGET:,} rows/s": csv_big.rows_per_second >= CSV_TARGET,
         f"XLSX {total:,} rows >= {XLSX_TARGET:,} rows/s": xlsx_big.rows_per_second >= XLSX_TARGET,
         f"CSV peak memory {total:,} rows <= {MEMORY_GROWTH_LIMIT}x 100 rows": growth
@@ -315,7 +395,8 @@ def main() -> None:
     )
     print(
         f"peak memory, all rows / 100 rows: CSV {growth:.2f}x, "
-        f"XLSX {xlsx_big.peak_mib / xlsx_small.peak_mib:.2f}x (openpyxl's reader)"
+        f"XLSX {xlsx_big.peak_mib / xlsx_small.peak_mib:.2f}x (openpyxl's reader), "
+        f"event log {log_growth:.2f}x"
     )
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
@@ -327,6 +408,8 @@ def main() -> None:
                 "csv_rows_per_second": round(csv_big.rows_per_second),
                 "xlsx_rows_per_second": round(xlsx_big.rows_per_second),
                 "csv_memory_growth": round(growth, 3),
+                "event_log_rows_per_second": round(log_big.rows_per_second),
+                "event_log_memory_growth": round(log_growth, 3),
                 "load_average": round(load, 2),
                 "pass": all(checks.values()),
             },

@@ -91,19 +91,22 @@ class RowMapper:
                 values[plan.name] = None
                 continue
             if isinstance(cell, str):
-                key = match_key(cell)
-                if key in plan.empty:
-                    values[plan.name] = None
-                    continue
-                if cell.strip().upper() in SPREADSHEET_ERRORS:
-                    reason = (
-                        f"the spreadsheet error {cell.strip()} (a formula that failed); fix it "
-                        f'in the file, or make it a blank: empty = ["{cell.strip()}"]'
-                    )
-                    problems.append(BadRow(number, plan.column, cell.strip(), reason))
-                    continue
-                if plan.words is not None:
-                    cell = plan.words.get(key, cell)
+                if plan.empty or plan.words is not None:
+                    key = match_key(cell)
+                    if key in plan.empty:
+                        values[plan.name] = None
+                        continue
+                    if plan.words is not None:
+                        cell = plan.words.get(key, cell)
+                if cell.__class__ is str and cell.lstrip()[:1] == "#":
+                    error = cell.strip().upper()
+                    if error in SPREADSHEET_ERRORS:
+                        reason = (
+                            f"the spreadsheet error {error} (a formula that failed); fix it "
+                            f'in the file, or make it a blank: empty = ["{error}"]'
+                        )
+                        problems.append(BadRow(number, plan.column, cell.strip(), reason))
+                        continue
             elif plan.words is not None and not isinstance(cell, int | float):
                 cell = plan.words.get(match_key(str(cell)), cell)
             try:

@@ -191,7 +191,7 @@ def test_an_interactive_import_asks_first(
         ("xlsx", ["FILE", "--as", "customers", "--sheet", "nope"], "no sheet 'nope'"),
         ("cp932", ["FILE", "--as", "customers", "--encoding", "utf-8"], "not utf-8 text"),
         ("cp932", ["FILE", "--as", "customers", "--encoding", "nope"], "unknown encoding"),
-        ("cp932", ["FILE", "--as", "work-items"], "no column names found in the first 30 rows"),
+        ("cp932", ["FILE", "--as", "work-items"], "no id column (nor order and step columns)"),
     ],
 )
 def test_files_that_cannot_be_imported_give_one_line(

@@ -385,6 +385,32 @@ def test_items_found_by_order_and_step(as_user: Any, demo_db: Database, tmp_path
     assert [p.reason for p in report.problems] == ["order NOPE has no step 'x'"]
 
 
+def test_a_work_item_row_naming_another_customer_is_refused(
+    as_user: Any, demo_db: Database, tmp_path: Path
+) -> None:
+    ready = items_of(demo_db, "ready")[0]
+    with demo_db.read() as session:
+        own = session.scalar(
+            select(Customer.code)
+            .join(Order, Order.customer_id == Customer.id)
+            .where(Order.code == ready.order_code)
+        )
+        other = session.scalar(select(Customer.code).where(Customer.code != own).limit(1))
+    path = write_csv(
+        tmp_path / "w.csv",
+        [
+            ["顧客コード", "受注番号", "工程", "優先度"],
+            [other, ready.order_code, ready.step, "1"],
+            [own, ready.order_code, ready.step, "1"],
+        ],
+    )
+    report = check(as_user("admin-ito"), path, RecordKind.WORK_ITEMS)
+    (problem,) = report.problems
+    assert (problem.row, problem.column, problem.value) == (2, "顧客コード", other)
+    assert f"is of customer {own}, not {other}" in problem.reason
+    assert [c.row for c in report.changes] == ([3] if ready.priority != 1 else [])
+
+
 def test_the_database_moving_after_the_dry_run_is_caught(
     as_user: Any, demo_db: Database, tmp_path: Path
 ) -> None:

@@ -119,6 +119,7 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
     RecordKind.WORK_ITEMS: {
         "id": ("id", "work item", "work item id", "item id", "作業ID", "ID", "項目ID"),
         "order": ("order", "order code", "order no", "受注番号", "受注コード", "注文番号"),
+        "customer": ("customer", "customer code", "顧客", "顧客コード", "顧客番号"),
         "service": ("service", "サービス", "サービス名"),
         "step": ("step", "step name", "工程", "工程名", "作業", "作業名", "ステップ"),
         "status": ("status", "state", "状態", "ステータス", "進捗", "進捗状況"),
@@ -134,7 +135,7 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
 KNOWN_UNUSED: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.CUSTOMERS: (),
     RecordKind.ORDERS: ("customer name", "顧客名"),
-    RecordKind.WORK_ITEMS: ("customer", "customer name", "team", "顧客", "顧客名", "チーム"),
+    RecordKind.WORK_ITEMS: ("customer name", "team", "顧客名", "チーム"),
 }
 
 # Cell words for a field, mapped to what the service takes.

@@ -56,6 +56,7 @@ FIELDS: dict[RecordKind, tuple[FieldSpec, ...]] = {
     RecordKind.WORK_ITEMS: (
         FieldSpec("id", ValueKind.INT, "work item id (from an export); the key", key=True),
         FieldSpec("order", ValueKind.CODE, "order code; with step, the key when there is no id"),
+        FieldSpec("customer", ValueKind.CODE, "customer code; the item must be this customer's"),
         FieldSpec("service", ValueKind.TEXT, "service; tells apart two lines with the same step"),
         FieldSpec("step", ValueKind.TEXT, "step name; with order, the key when there is no id"),
         FieldSpec("status", ValueKind.CODE, "waiting, ready, in progress, blocked, done, skipped"),

@@ -31,6 +31,7 @@ from backoffice_tui.services.imports.run import (
 )
 from backoffice_tui.store.base import rows_changed, table_of
 from backoffice_tui.store.models import (
+    Customer,
     Order,
     OrderLine,
     Service,
@@ -77,6 +78,7 @@ _ITEM_COLUMNS = (
     WorkItem.started_at,
     OrderLine.service_id,
     Order.code.label("order_code"),
+    Customer.code.label("customer_code"),
 )
 
 
@@ -134,6 +136,7 @@ class WorkItemImport:
                 select(*_ITEM_COLUMNS)
                 .join(Order, Order.id == WorkItem.order_id)
                 .join(OrderLine, OrderLine.id == WorkItem.order_line_id)
+                .join(Customer, Customer.id == WorkItem.customer_id)
                 .where(condition)
             )
         )
@@ -230,6 +233,13 @@ class WorkItemImport:
                     f"order {order} has step '{step}' in {len(matches)} lines; add a service",
                 )
             item = matches[0]
+        customer = values.get("customer")
+        if customer is not None and customer.casefold() != item.customer_code.casefold():
+            raise Invalid(
+                "customer",
+                f"{self._label(item)} is of customer {item.customer_code}, not {customer}; "
+                "nothing of another customer's is changed",
+            )
         if self.seen.add(item.id):
             raise Invalid("id" if item_id is not None else "step", "the item is on another row too")
         return item

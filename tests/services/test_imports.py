@@ -158,7 +158,12 @@ def test_three_bad_rows_among_a_thousand_are_all_reported_and_nothing_is_written
         apply(as_user("admin-ito"), path, RecordKind.ORDERS, on_problem=problems.append)
     report = caught.value.report
     expected = [
-        (120, "顧客コード", "C9999", "no customer C9999"),
+        (
+            120,
+            "顧客コード",
+            "C9999",
+            "no customer C9999 (create_customers = true in a mapping creates it)",
+        ),
         (500, "受注日", "2026/2/30", "no such day 2026-02-30"),
         (990, "サービス", "teleportation", "no service teleportation"),
     ]
@@ -468,3 +473,57 @@ def test_a_known_order_changes_only_what_may_change(
         assert order is not None
         assert (order.requested_on, order.priority) == (date(2027, 1, 15), 1)
     assert customer_timeline(demo_db, "C0001")[-1].kind == "import.updated"
+
+
+def test_orders_create_the_customers_they_name_when_the_mapping_says_so(
+    as_user: Any, demo_db: Database, tmp_path: Path
+) -> None:
+    admin = as_user("admin-ito")
+    path = write_csv(
+        tmp_path / "log.csv",
+        [
+            ["Number", "Account", "Account name", "Service", "Opened"],
+            ["NEW-1", "ACME", "Acme Corp", "cloud", "2026-04-01"],
+            ["NEW-2", "ACME", "Acme Corp", "cloud", "2026-04-02"],
+            ["NEW-3", "C0001", "", "cloud", "2026-04-03"],
+            ["NEW-4", "BETA", "", "cloud", "2026-04-04"],
+        ],
+    )
+    mapping = tmp_path / "m.toml"
+    columns = (
+        '[columns]\ncode = "Number"\ncustomer = "Account"\ncustomer_name = "Account name"\n'
+        'services = "Service"\nreceived = "Opened"\n'
+    )
+    mapping.write_text(columns, encoding="utf-8")
+    with prepare_import(path, RecordKind.ORDERS, mapping_path=mapping) as prepared:
+        refused = check_import(admin, prepared.source())
+    assert [(p.row, p.reason) for p in refused.problems] == [
+        (2, "no customer ACME (create_customers = true in a mapping creates it)"),
+        (3, "no customer ACME (create_customers = true in a mapping creates it)"),
+        (5, "no customer BETA (create_customers = true in a mapping creates it)"),
+    ]
+    mapping.write_text("create_customers = true\n" + columns, encoding="utf-8")
+    before = counts(demo_db)
+    with prepare_import(path, RecordKind.ORDERS, mapping_path=mapping) as prepared:
+        dry = check_import(admin, prepared.source())
+        assert dry.created_keys == [
+            "customer ACME", "order NEW-1", "order NEW-2", "order NEW-3",
+            "customer BETA", "order NEW-4",
+        ]  # fmt: skip
+        assert counts(demo_db) == before
+        report = run_import(admin, prepared.source(), ImportOptions())
+    assert report.created == 6
+    after = counts(demo_db)
+    assert (after["customers"] - before["customers"], after["orders"] - before["orders"]) == (2, 4)
+    with demo_db.read() as session:
+        names = dict(
+            session.execute(
+                select(Customer.code, Customer.name).where(Customer.code.in_(["ACME", "BETA"]))
+            ).all()
+        )
+    assert names == {"ACME": "Acme Corp", "BETA": "BETA"}  # no name: its code
+    history = customer_timeline(demo_db, "ACME")
+    assert [e.kind for e in history].count("import.created") == 3  # the customer, two orders
+    with prepare_import(path, RecordKind.ORDERS, mapping_path=mapping) as prepared:
+        again = check_import(admin, prepared.source())
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)

@@ -145,6 +145,7 @@ class PreparedImport:
             columns=self.columns,
             rows=rows,
             defaults=self.mapping.defaults,
+            create_customers=self.mapping.create_customers,
         )
 
     @property

@@ -16,6 +16,8 @@ A mapping file is TOML::
     repeated = "last"          # a key on several rows: "last" or "first" row wins,
                                # or "error" (the default)
     fill_down = ["区分"]        # blank cells of these columns take the value above
+    create_customers = true    # orders: an unknown customer code becomes a new customer
+                               # (named by the customer_name column, else by its code)
 
     [columns]                  # field = the header in the file ("" = do not import)
     status = "進捗"
@@ -81,6 +83,7 @@ _TOP_KEYS = {
     "empty",
     "repeated",
     "fill_down",
+    "create_customers",
     "columns",
     "combine",
     "skip",
@@ -154,6 +157,7 @@ class ColumnMapping:
     empty: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field or "all" -> words
     repeated: str = "error"
     fill_down: tuple[ColumnRef, ...] = ()
+    create_customers: bool = False  # orders: an unknown customer code becomes a customer
     skip: SkipRules = SkipRules()
     header_row: int | None = None
     sheet: str | None = None
@@ -390,6 +394,11 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
     repeated = data.get("repeated", "error")
     if repeated not in REPEATED:
         raise _fail(path, f"repeated must be {', '.join(repr(r) for r in REPEATED)}")
+    create_customers = data.get("create_customers", False)
+    if not isinstance(create_customers, bool):
+        raise _fail(path, "create_customers must be true or false")
+    if create_customers and kind != RecordKind.ORDERS:
+        raise _fail(path, "create_customers applies to orders")
     fill_down = data.get("fill_down", [])
     if not isinstance(fill_down, list):
         fill_down = [fill_down]
@@ -413,6 +422,7 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
         ),
         repeated=repeated,
         fill_down=tuple(_column_ref(path, "fill_down", c) for c in fill_down),
+        create_customers=create_customers,
         skip=_skip_rules(path, data),
         header_row=header_row,
         sheet=_optional_text(path, data, "sheet"),

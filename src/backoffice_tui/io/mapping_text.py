@@ -48,6 +48,7 @@ def template_text(kind: RecordKind) -> str:
         'empty = ["?", "N/A"] # words meaning a blank cell; per field: { FIELD = ["未定"] }',
         'repeated = "last"   # a key on several rows: "last" or "first" counts ("error": refuse)',
         'fill_down = ["区分"] # blank cells take the value above',
+        "create_customers = true  # orders: an unknown customer code becomes a customer",
         "",
         "[combine]           # a field made of several columns, e.g.",
         '  code = { columns = ["区分", "NO"], separator = "-", prefix = "" }',

@@ -75,6 +75,7 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
             "取引先コード",
             "得意先コード",
         ),
+        "customer_name": ("customer name", "顧客名", "取引先名", "得意先名", "会社名"),
         "services": (
             "services",
             "service",
@@ -134,7 +135,7 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
 # Columns an export writes that an import reads past without a word.
 KNOWN_UNUSED: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.CUSTOMERS: (),
-    RecordKind.ORDERS: ("customer name", "顧客名"),
+    RecordKind.ORDERS: (),
     RecordKind.WORK_ITEMS: ("customer name", "team", "顧客名", "チーム"),
 }
 

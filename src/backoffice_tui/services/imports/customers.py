@@ -1,6 +1,7 @@
 """Importing customers."""
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
@@ -91,13 +92,7 @@ class CustomerImport:
         values = {**self.run.source.defaults, **given}
         if not values.get("name"):
             raise Invalid("name", "a new customer needs a name")
-        new = {
-            "code": code,
-            "name": values["name"],
-            "reading": values.get("reading"),
-            "segment": values.get("segment") or "",
-            "notes": values.get("notes") or "",
-        }
+        new = new_customer(code, values["name"], values)
         self.run.created(f"customer {code}", new)
         return Pending(row.number, code, new)
 
@@ -105,22 +100,8 @@ class CustomerImport:
         run = self.run
         table = table_of(Customer)
         label = run.ctx.actor.label
-        creates = [p for p in pending if p.record_id is None]
-        updates = [p for p in pending if p.record_id is not None]
-        if creates:
-            ids = run.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        **p.values,
-                        "search_text": search_key(p.key, p.values["name"], p.values["reading"]),
-                        "created_at": run.now,
-                    }
-                    for p in creates
-                ],
-            ).scalars()
-            for customer_id, p in zip(ids, creates, strict=True):
-                p.record_id = customer_id
+        create_customers(run, [p for p in pending if p.record_id is None])
+        updates = [p for p in pending if p.record_id is not None and p.diffs]
         if updates:
             run.session.execute(
                 update(table).where(table.c.id == bindparam("b_id")),
@@ -133,24 +114,59 @@ class CustomerImport:
                     for p in updates
                 ],
             )
-        for p in pending:
+        for p in updates:
             assert p.record_id is not None
-            if p.diffs:
-                kind = "import.updated"
-                summary = f"{label} imported changes to customer {p.key}: " + ", ".join(
-                    name for name, _, _ in p.diffs
-                )
-            else:
-                kind = "import.created"
-                summary = f"{label} imported customer {p.key} {p.values['name']}"
             run.event(
                 entity="customer",
                 entity_id=p.record_id,
-                kind=kind,
-                summary=summary,
+                kind="import.updated",
+                summary=f"{label} imported changes to customer {p.key}: "
+                + ", ".join(name for name, _, _ in p.diffs),
                 customer_id=p.record_id,
                 payload=run.payload(p.row, p.diffs),
             )
 
     def finish(self) -> None:
         pass
+
+
+def new_customer(code: str, name: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A customer to create, as ``create_customers`` takes it."""
+    values = values or {}
+    return {
+        "code": code,
+        "name": name,
+        "reading": values.get("reading"),
+        "segment": values.get("segment") or "",
+        "notes": values.get("notes") or "",
+    }
+
+
+def create_customers(run: Run, creates: list[Pending]) -> None:
+    """Insert the customers of ``creates`` (values from ``new_customer``),
+    each with its ``import.created`` event; sets each one's ``record_id``."""
+    if not creates:
+        return
+    table = table_of(Customer)
+    ids = run.session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [
+            {
+                **p.values,
+                "search_text": search_key(p.key, p.values["name"], p.values["reading"]),
+                "created_at": run.now,
+            }
+            for p in creates
+        ],
+    ).scalars()
+    label = run.ctx.actor.label
+    for customer_id, p in zip(ids, creates, strict=True):
+        p.record_id = customer_id
+        run.event(
+            entity="customer",
+            entity_id=customer_id,
+            kind="import.created",
+            summary=f"{label} imported customer {p.key} {p.values['name']}",
+            customer_id=customer_id,
+            payload=run.payload(p.row),
+        )

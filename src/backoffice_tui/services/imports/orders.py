@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from backoffice_tui.domain.errors import NotFound
+from backoffice_tui.services.imports.customers import create_customers, new_customer
 from backoffice_tui.services.imports.records import CHUNK, SourceRow
 from backoffice_tui.services.imports.run import (
     Invalid,
@@ -40,6 +41,10 @@ class OrderImport:
             self.services[name_key(name)] = code
             self.services[code.casefold()] = code
         self.templates: dict[str, ProcessTemplate | None] = {}
+        # customers this import creates (create_customers), by code; the ones of
+        # the current chunk are written before its orders
+        self.new_customers: dict[str, Pending] = {}
+        self._unwritten: list[Pending] = []
 
     def chunks(self, rows: Iterator[SourceRow]) -> Iterator[list[list[SourceRow]]]:
         groups = (
@@ -180,8 +185,17 @@ class OrderImport:
         customer = values.get("customer")
         if customer is None:
             raise Invalid("customer", "a new order needs a customer code")
-        if customer not in customers:
-            raise Invalid("customer", f"no customer {customer}")
+        if customer not in customers and customer not in self.new_customers:
+            if not run.source.create_customers:
+                raise Invalid(
+                    "customer",
+                    f"no customer {customer} (create_customers = true in a mapping creates it)",
+                )
+            name = values.get("customer_name") or customer
+            created = Pending(row.number, customer, new_customer(customer, name))
+            self.new_customers[customer] = created
+            self._unwritten.append(created)
+            run.created(f"customer {customer}", created.values)
         if not service_codes and run.source.defaults.get("services"):
             service_codes = self._service_codes(run.source.defaults["services"])
         if not service_codes:
@@ -203,7 +217,9 @@ class OrderImport:
         )
         run.created(f"order {code}", vars(new))
         return Pending(
-            row.number, code, {"new": new, "customer_id": customers[customer], "owner": owner_id}
+            row.number,
+            code,
+            {"new": new, "customer_id": customers.get(customer), "owner": owner_id},
         )
 
     def _update(
@@ -252,16 +268,21 @@ class OrderImport:
     def _write(self, pending: list[Pending]) -> None:
         run = self.run
         label = run.ctx.actor.label
+        create_customers(run, self._unwritten)
+        self._unwritten = []
         updates = []
         for p in pending:
             if p.record_id is None:
                 new: NewOrder = p.values["new"]
+                customer_id = p.values["customer_id"]
+                if customer_id is None:
+                    customer_id = self.new_customers[new.customer_code].record_id
                 add_order(
                     run.session,
                     run.ctx.actor,
                     run.now,
                     new,
-                    customer_id=p.values["customer_id"],
+                    customer_id=customer_id,
                     sales_owner_id=p.values["owner"],
                     template_for=lambda code: self._template(code),  # type: ignore[arg-type, return-value]
                     event_kind="import.created",

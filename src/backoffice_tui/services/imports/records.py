@@ -45,6 +45,7 @@ FIELDS: dict[RecordKind, tuple[FieldSpec, ...]] = {
     RecordKind.ORDERS: (
         FieldSpec("code", ValueKind.CODE, "order code; the key", key=True),
         FieldSpec("customer", ValueKind.CODE, "customer code", required=True),
+        FieldSpec("customer_name", ValueKind.TEXT, "customer name, for customers it creates"),
         FieldSpec(
             "services", ValueKind.LIST, "service codes or names, comma separated", required=True
         ),
@@ -91,6 +92,7 @@ class ImportSource:
     columns: Mapping[str, str]  # field -> the file's header, for reports
     rows: Callable[[], Iterator[SourceRow]]  # a fresh pass over the file
     defaults: Mapping[str, Any] = field(default_factory=dict)  # for new records
+    create_customers: bool = False  # orders: an unknown customer code is a new customer
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from backoffice_tui.services.exports.rows import export_queue
 from backoffice_tui.services.work.queue import QueueFilter, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.tui.screens.import_file import ImportScreen
+from backoffice_tui.tui.widgets.path_suggester import PathSuggester
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from tests.io.files import write_csv
 from tests.tui.conftest import MakeApp, settle
@@ -97,3 +98,55 @@ async def test_an_exported_workbook_round_trips(
         screen = await open_import(pilot, app, path)
         assert "would be updated, 0 unchanged" not in "\n".join(screen.shown_lines)
         assert "nothing to change" in str(screen.query_one("#hint").render())
+
+
+async def test_a_mapping_file_reads_the_dates_and_ctrl_s_saves_the_one_found(
+    console: MakeApp, demo_db: Database, tmp_path: Path
+) -> None:
+    item, _ = build_item(demo_db)
+    path = write_csv(tmp_path / "due.csv", [["id", "due"], [item, "13/4/2027"]])
+    app = console("kimura")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_import(pilot, app, path)
+        assert 'dates = "day-first" or "month-first"' in "\n".join(screen.shown_lines)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = tmp_path / "due.mapping.toml"
+        assert 'id = "id"' in saved.read_text(encoding="utf-8")
+        mapping = screen.query_one("#mapping", QuietInput)
+        assert mapping.value == str(saved)
+        saved.write_text('dates = "day-first"\n' + saved.read_text(encoding="utf-8"), "utf-8")
+        mapping.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        text = "\n".join(screen.shown_lines)
+        assert "0 would be created, 1 would be updated" in text and "2027-04-13" in text
+        assert screen.checked_mapping is None  # a mapping given is not saved again
+        await pilot.press("y")
+        await settle(pilot)
+        assert get_queue_row(demo_db, item).due == date(2027, 4, 13)
+
+
+async def test_ctrl_s_never_overwrites_a_mapping(console: MakeApp, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", [["id", "priority"], [1, 2]])
+    existing = tmp_path / "c.mapping.toml"
+    existing.write_text("# mine\n", encoding="utf-8")
+    app = console("kimura")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_import(pilot, app, path)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert existing.read_text(encoding="utf-8") == "# mine\n"
+        assert screen.query_one("#mapping", QuietInput).value == ""
+
+
+async def test_paths_complete_as_they_are_typed(tmp_path: Path) -> None:
+    (tmp_path / "受注一覧.xlsx").write_bytes(b"")
+    (tmp_path / "notes.md").write_text("", encoding="utf-8")
+    (tmp_path / "2026").mkdir()
+    files = PathSuggester((".csv", ".xlsx"))
+    assert await files.get_suggestion(f"{tmp_path}/受") == f"{tmp_path}/受注一覧.xlsx"
+    assert await files.get_suggestion(f"{tmp_path}/no") is None  # not a spreadsheet
+    assert await files.get_suggestion(f"{tmp_path}/20") == f"{tmp_path}/2026/"
+    assert await files.get_suggestion(f"{tmp_path}/受注一覧.xlsx") is None  # complete already
+    assert await files.get_suggestion("/nonexistent/x") is None

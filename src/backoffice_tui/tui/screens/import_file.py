@@ -1,5 +1,7 @@
-"""Importing a spreadsheet from the console: pick a file and what it holds,
-read the dry-run report, then apply it with y (or leave with escape)."""
+"""Importing a spreadsheet from the console: pick a file, what it holds and
+(optionally) a mapping file, read the dry-run report, then apply it with y
+(or leave with escape); ctrl+s saves the mapping the check used beside the
+file, to edit and use next time."""
 
 from pathlib import Path
 from typing import ClassVar
@@ -26,6 +28,7 @@ from backoffice_tui.services.imports import (
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.text import plain, plain_lines
 from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.widgets.path_suggester import PathSuggester
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 
@@ -39,6 +42,7 @@ KINDS = [
 class ImportScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     ImportScreen #path { margin: 1 1 0 1; }
+    ImportScreen #mapping { margin: 0 1; }
     ImportScreen #kind { height: auto; max-height: 5; border: none; margin: 0 1; }
     ImportScreen #kind:focus { border: none; }
     ImportScreen #hint { height: 1; color: $text-muted; padding: 0 2; }
@@ -47,13 +51,17 @@ class ImportScreen(BackofficeScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "apply", "Apply", id="import.apply"),
+        Binding("ctrl+s", "save_mapping", "Save mapping", id="import.save_mapping"),
         Binding("escape", "back", "Back", id="screen.back"),
     ]
 
     class Checked(Message):
-        def __init__(self, prepared: PreparedImport, report: ImportReport) -> None:
+        def __init__(
+            self, prepared: PreparedImport, report: ImportReport, mapping_text: str
+        ) -> None:
             self.prepared = prepared
             self.report = report
+            self.mapping_text = mapping_text
             super().__init__()
 
     class Applied(Message):
@@ -74,6 +82,7 @@ class ImportScreen(BackofficeScreen[None]):
         self.shown_lines: list[str] = []
         self.ready: tuple[PreparedImport, ImportReport] | None = None
         self.busy = False
+        self.checked_mapping: tuple[Path, str] | None = None  # the file checked, its mapping
 
     def compose(self) -> ComposeResult:
         yield AppHeader("Import")
@@ -81,6 +90,12 @@ class ImportScreen(BackofficeScreen[None]):
             self.initial_path,
             placeholder="file to import (.csv or .xlsx); enter checks it",
             id="path",
+            suggester=PathSuggester((".csv", ".tsv", ".txt", ".xlsx", ".xlsm")),
+        )
+        yield QuietInput(
+            placeholder="mapping file (.toml), optional: how the file's columns and cells read",
+            id="mapping",
+            suggester=PathSuggester((".toml",)),
         )
         yield OptionList(*(Option(plain(label), id=kind.value) for kind, label in KINDS), id="kind")
         yield Static(id="hint")
@@ -91,7 +106,9 @@ class ImportScreen(BackofficeScreen[None]):
     def on_mount(self) -> None:
         kinds = self.query_one("#kind", OptionList)
         kinds.highlighted = [k for k, _ in KINDS].index(self.kind)
-        self._hint("enter: check the file (nothing is written)   tab: what the file holds")
+        self._hint(
+            "enter: check (nothing is written)  right: complete the path  tab: next field"
+        )
         self.query_one("#path", QuietInput).focus()
 
     def _hint(self, text: str) -> None:
@@ -104,6 +121,8 @@ class ImportScreen(BackofficeScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "apply":
             return self.ready is not None and not self.busy
+        if action == "save_mapping":
+            return self.checked_mapping is not None and not self.busy
         return True
 
     def _set_ready(self, ready: tuple[PreparedImport, ImportReport] | None) -> None:
@@ -118,9 +137,11 @@ class ImportScreen(BackofficeScreen[None]):
         self._set_ready(None)
 
     @on(Input.Submitted, "#path")
+    @on(Input.Submitted, "#mapping")
     @on(OptionList.OptionSelected, "#kind")
     def _start_check(self) -> None:
         path = self.query_one("#path", QuietInput).value.strip()
+        mapping = self.query_one("#mapping", QuietInput).value.strip()
         if self.busy:
             self.notify("Still working on the last file", severity="warning")
             return
@@ -128,24 +149,30 @@ class ImportScreen(BackofficeScreen[None]):
             self.notify("Type the path of a CSV or XLSX file first", severity="warning")
             return
         self._set_ready(None)
+        self.checked_mapping = None
         self.busy = True
         self._hint(f"checking {path} …")
-        self._check(Path(path).expanduser(), self.kind)
+        mapping_path = Path(mapping).expanduser() if mapping else None
+        self._check(Path(path).expanduser(), self.kind, mapping_path)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def _check(self, path: Path, kind: RecordKind) -> None:
+    def _check(self, path: Path, kind: RecordKind, mapping: Path | None) -> None:
         workspace = workspace_of(self)
         try:
-            with prepare_import(path, kind) as prepared:
+            with prepare_import(path, kind, mapping_path=mapping) as prepared:
                 report = check_import(workspace.context(), prepared.source())
+                mapping_text = prepared.mapping_text()
         except BackofficeError as error:
             self.post_message(self.Failed([f"Cannot import {path.name}:", f"  {error}"]))
             return
-        self.post_message(self.Checked(prepared, report))
+        self.post_message(self.Checked(prepared, report, mapping_text))
 
     @on(Checked)
     def _checked(self, message: Checked) -> None:
         self.busy = False
+        if message.prepared.mapping.path is None:  # a mapping given is the operator's already
+            self.checked_mapping = (message.prepared.path, message.mapping_text)
+            self.refresh_bindings()
         report = message.report
         self._show(
             report_lines(report, message.prepared.description, message.prepared.skipped_text())
@@ -161,6 +188,31 @@ class ImportScreen(BackofficeScreen[None]):
                 "escape: leave without writing"
             )
         self.query_one("#report-box").focus()
+
+    def action_save_mapping(self) -> None:
+        """The mapping of the last check, beside the file: ``NAME.mapping.toml``."""
+        if self.checked_mapping is None or self.busy:
+            return
+        path, text = self.checked_mapping
+        target = path.with_name(f"{path.stem}.mapping.toml")
+        try:
+            with target.open("x", encoding="utf-8") as out:
+                out.write(text)
+        except FileExistsError:
+            self.notify(
+                f"{target} exists and was left as it is; name it as the mapping file to use it",
+                severity="warning",
+                markup=False,
+            )
+            return
+        except OSError as error:
+            self.notify(f"cannot write {target}: {error.strerror}", severity="error", markup=False)
+            return
+        self.query_one("#mapping", QuietInput).value = str(target)
+        self.notify(
+            f"mapping saved as {target}: edit it, then enter checks the file with it",
+            markup=False,
+        )
 
     # --- applying -------------------------------------------------------------------
 

@@ -106,9 +106,7 @@ class ImportScreen(BackofficeScreen[None]):
     def on_mount(self) -> None:
         kinds = self.query_one("#kind", OptionList)
         kinds.highlighted = [k for k, _ in KINDS].index(self.kind)
-        self._hint(
-            "enter: check (nothing is written)  right: complete the path  tab: next field"
-        )
+        self._hint("enter: check (nothing is written)  right: complete the path  tab: next field")
         self.query_one("#path", QuietInput).focus()
 
     def _hint(self, text: str) -> None:

@@ -99,7 +99,7 @@ class PreparedImport:
                 self.mapping.recogniser(),
                 header_row=self.header.last_row,
                 source=self.path.name,
-                fixed={name: letter.index for name, letter in self.mapping.letters.items()},
+                fixed=self.mapping.fixed_columns,
             )
             to_row = RowMapper(self.mapping, header)
             kept = RowFilter(self.mapping, header, self._sheet_traits(table))
@@ -130,6 +130,9 @@ class PreparedImport:
         policy = self.mapping.repeated
 
         def rows() -> Iterator[SourceRow]:
+            if policy == "error":  # the import refuses repeats: every row goes on
+                yield from self._mapped_rows(progress)
+                return
             last = self._last_rows() if policy == "last" else None
             counts: Counter[str] = Counter()
             for row, left_out in keep_repeats(self._mapped_rows(progress), self.kind, policy, last):
@@ -172,7 +175,7 @@ def prepare_import(
             mapping.recogniser(),
             header_row=mapping.header_row,
             source=path.name,
-            fixed={name: letter.index for name, letter in mapping.letters.items()},
+            fixed=mapping.fixed_columns,
         )
         # a column the mapping names but the file lacks: one line, before any pass
         RowMapper(mapping, header)

@@ -167,6 +167,16 @@ class ColumnMapping:
     def specs(self) -> dict[str, FieldSpec]:
         return {spec.name: spec for spec in FIELDS[self.kind]}
 
+    @property
+    def label(self) -> str:
+        """How errors about this mapping name it."""
+        return f"mapping {self.path.name}" if self.path else "mapping"
+
+    @property
+    def fixed_columns(self) -> dict[str, int]:
+        """Field -> column index, for the fields named by letter."""
+        return {name: letter.index for name, letter in self.letters.items()}
+
     def recogniser(self) -> Callable[[str], str | None]:
         """Header text -> field: the file's own names first, then (``guess``)
         the usual ones."""

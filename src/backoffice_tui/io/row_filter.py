@@ -84,7 +84,7 @@ class RowFilter:
     """One pass's filter; ``skipped`` counts the rows left out, by reason."""
 
     def __init__(self, mapping: ColumnMapping, header: Header, traits: SheetTraits | None) -> None:
-        where = f"mapping {mapping.path.name}" if mapping.path else "mapping"
+        where = mapping.label
         self.fill = [column_index(ref, header, f"{where} fill_down") for ref in mapping.fill_down]
         self.conditions = [
             _Matches(column_index(c.column, header, f"{where} [skip] where"), c)
@@ -139,11 +139,12 @@ def keep_repeats(
 ) -> Iterator[tuple[SourceRow, str | None]]:
     """Each row, with the reason it is left out (None: kept) under ``policy``:
     ``first`` keeps a key's first row; ``last`` its last one, whose number
-    ``last_rows`` holds (from a pass before)."""
+    ``last_rows`` holds (from a pass before). (``error`` leaves every row in
+    for the import to refuse, and needs no filter.)"""
     seen: set[Any] = set()
     for row in rows:
         key = row_key(kind, row.values) if not row.problems else None
-        if key is None or policy == "error":
+        if key is None:
             yield row, None
         elif policy == "first":
             if key in seen:

@@ -58,7 +58,7 @@ class RowMapper:
             for name, index in header.fields.items()
             if name not in mapping.combine
         ]
-        where = f"mapping {mapping.path.name} [combine]" if mapping.path else "[combine]"
+        where = f"{mapping.label} [combine]"
         self.joined = [
             _Joined(
                 name,

@@ -316,17 +316,22 @@ def _condition(path: Path, value: object) -> Condition:
     return Condition(column, blank=True)
 
 
+def _flag(path: Path, table: Mapping[str, Any], name: str, default: bool, where: str = "") -> bool:
+    flag = table.get(name, default)
+    if not isinstance(flag, bool):
+        raise _fail(path, f"{where}{name} must be true or false")
+    return flag
+
+
 def _skip_rules(path: Path, data: Mapping[str, Any]) -> SkipRules:
     skip = _section(path, data, "skip")
     unknown = sorted(set(skip) - _SKIP_KEYS)
     if unknown:
         raise _fail(path, f"[skip] has no setting {', '.join(unknown)}")
-    flags = {}
-    for name in ("hidden", "blank_key", "formula_only"):
-        flag = skip.get(name, False)
-        if not isinstance(flag, bool):
-            raise _fail(path, f"[skip] {name} must be true or false")
-        flags[name] = flag
+    flags = {
+        name: _flag(path, skip, name, False, "[skip] ")
+        for name in ("hidden", "blank_key", "formula_only")
+    }
     where = skip.get("where", [])
     if isinstance(where, dict):
         where = [where]
@@ -398,15 +403,11 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
             ref = _column_ref(path, f"[columns] {name}", value)
             assert isinstance(ref, Letter)
             letters[name] = ref
-    guess = data.get("guess", not (columns or combine))
-    if not isinstance(guess, bool):
-        raise _fail(path, "guess must be true or false")
+    guess = _flag(path, data, "guess", not (columns or combine))
     repeated = data.get("repeated", "error")
     if repeated not in REPEATED:
         raise _fail(path, f"repeated must be {', '.join(repr(r) for r in REPEATED)}")
-    create_customers = data.get("create_customers", False)
-    if not isinstance(create_customers, bool):
-        raise _fail(path, "create_customers must be true or false")
+    create_customers = _flag(path, data, "create_customers", False)
     if create_customers and kind != RecordKind.ORDERS:
         raise _fail(path, "create_customers applies to orders")
     fill_down = data.get("fill_down", [])

@@ -32,6 +32,7 @@ import time
 
 from backoffice_tui.gateway.protocol import (
     FORWARDED_SIGNALS,
+    NEEDS_TERMINAL,
     LineReader,
     ProtocolError,
     default_socket_path,
@@ -256,11 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hand_to_gateway(options, login)
     options.update(console)
     if not (os.isatty(0) and os.isatty(1)):
-        print(
-            "error: the console needs a terminal: connect with `ssh -t`, or send a command "
-            "such as `queue list --json`",
-            file=sys.stderr,
-        )
+        print(f"error: {NEEDS_TERMINAL}", file=sys.stderr)
         return 1
     socket_path = options.get("socket") or default_socket_path()
     try:

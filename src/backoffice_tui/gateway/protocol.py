@@ -146,6 +146,13 @@ class LineReader:
         return [decode(line) for line in lines if line.strip()]
 
 
+#: What the client and ``backoffice gateway`` say to a console asked for without a terminal.
+NEEDS_TERMINAL = (
+    "the console needs a terminal: connect with `ssh -t`, or send a command "
+    "such as `queue list --json`"
+)
+
+
 def default_socket_path() -> str:
     """The server's socket in the service account's state directory, the
     folder ``backoffice_tui.config.paths.state_dir`` names (checked by a test)."""

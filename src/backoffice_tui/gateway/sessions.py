@@ -2,8 +2,10 @@
 
 Started once as the service account, it imports everything a console needs
 (Textual, the app and its screens, SQLAlchemy, the models, the database
-driver), freezes those objects out of the garbage collector's reach and
-listens on a Unix socket that only the service account may use. Every
+driver), runs one console off-screen to fill the caches a first screen
+builds (``gateway.warm_up``), and listens on a Unix socket that only the
+service account may use. The collector stays off in the server, and what it
+holds is frozen out of the collector's reach before every fork. Every
 accepted request forks one console session (``gateway.console``): the fork
 shares the imported code and data with the server page by page, so a session
 costs what it changes, not a whole interpreter, and it paints its first
@@ -29,16 +31,16 @@ import struct
 import sys
 from pathlib import Path
 
-from backoffice_tui.config import Settings, load_settings, state_dir
+from backoffice_tui.config import Settings, load_settings
 from backoffice_tui.domain.errors import ConfigError, InvalidInput
 from backoffice_tui.domain.logins import GATEWAY_LOGIN, check_gateway_login
 from backoffice_tui.gateway.console import ConsoleOptions, SessionRequest, run_forked_session
 from backoffice_tui.gateway.protocol import (
     MAX_LINE,
     REQUEST_FIELDS,
-    SOCKET_NAME,
     ProtocolError,
     decode,
+    default_socket_path,
     encode,
 )
 from backoffice_tui.gateway.warm_up import paint_off_screen
@@ -72,10 +74,6 @@ RUNTIME_MODULES = (
 
 class RequestRefused(Exception):
     """A request the server does not serve; the message is its one-line reason."""
-
-
-def default_socket_path() -> Path:
-    return state_dir() / SOCKET_NAME
 
 
 def parse_request(message: dict[str, object]) -> SessionRequest:
@@ -333,7 +331,7 @@ def serve(socket_path: Path | None, options: ConsoleOptions) -> None:
     """Preload, listen and fork sessions until SIGTERM, SIGINT or SIGHUP."""
     settings = load_settings(database=options.database, config=options.config)
     gc.disable()
-    server = SessionServer(socket_path or default_socket_path(), options)
+    server = SessionServer(socket_path or Path(default_socket_path()), options)
     server.listen()
     try:
         preload(settings)

@@ -22,6 +22,7 @@ from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.config import ENV_CONFIG, ENV_DATABASE_URL
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.domain.logins import check_gateway_login
+from backoffice_tui.gateway.protocol import NEEDS_TERMINAL
 
 #: Characters a shell would act on; no shell runs the command, so none may
 #: appear in it, quoted or not.
@@ -173,10 +174,7 @@ def gateway(state: CliState, login: str) -> None:
     root = click.get_current_context().find_root().command
     sent = parse_ssh_command(os.environ.get("SSH_ORIGINAL_COMMAND", ""), root)
     if sent.opens_console and not _has_terminal():
-        raise InvalidInput(
-            "the console needs a terminal: connect with `ssh -t`, or send a command "
-            "such as `queue list --json`"
-        )
+        raise InvalidInput(NEEDS_TERMINAL)
     if state.database_option is not None or state.config_option is not None:
         # the forced command's options are the whole choice: nothing an SSH
         # client may have set in the environment overrides them

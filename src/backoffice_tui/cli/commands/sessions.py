@@ -26,7 +26,7 @@ def sessions() -> None:
 def serve_command(state: CliState, socket_path: Path | None) -> None:
     """Serve console sessions until stopped (SIGTERM); run as the service account.
 
-    Clients (``python -m backoffice_tui.gateway.client LOGIN``, run by the
+    Clients (``python -m backoffice_tui.gateway.client gateway LOGIN``, run by the
     forced command) get a console as LOGIN on this server's database and
     configuration. Stopping the server leaves running sessions alone.
     """

@@ -31,13 +31,17 @@ from backoffice_tui.store.models import Customer, Event, Order, OrderLine, WorkI
 from tests.io.files import japanese_customers_cp932, orders_workbook, write_csv
 
 
-def apply(ctx: Context, path: Path, kind: RecordKind, **options: Any) -> ImportReport:
-    with prepare_import(path, kind) as prepared:
+def apply(
+    ctx: Context, path: Path, kind: RecordKind, mapping: Path | None = None, **options: Any
+) -> ImportReport:
+    with prepare_import(path, kind, mapping_path=mapping) as prepared:
         return run_import(ctx, prepared.source(), ImportOptions(**options))
 
 
-def check(ctx: Context, path: Path, kind: RecordKind, **options: Any) -> ImportReport:
-    with prepare_import(path, kind) as prepared:
+def check(
+    ctx: Context, path: Path, kind: RecordKind, mapping: Path | None = None, **options: Any
+) -> ImportReport:
+    with prepare_import(path, kind, mapping_path=mapping) as prepared:
         return check_import(ctx, prepared.source(), ImportOptions(**options))
 
 
@@ -495,8 +499,7 @@ def test_orders_create_the_customers_they_name_when_the_mapping_says_so(
         'services = "Service"\nreceived = "Opened"\n'
     )
     mapping.write_text(columns, encoding="utf-8")
-    with prepare_import(path, RecordKind.ORDERS, mapping_path=mapping) as prepared:
-        refused = check_import(admin, prepared.source())
+    refused = check(admin, path, RecordKind.ORDERS, mapping)
     assert [(p.row, p.reason) for p in refused.problems] == [
         (2, "no customer ACME (create_customers = true in a mapping creates it)"),
         (3, "no customer ACME (create_customers = true in a mapping creates it)"),
@@ -504,14 +507,13 @@ def test_orders_create_the_customers_they_name_when_the_mapping_says_so(
     ]
     mapping.write_text("create_customers = true\n" + columns, encoding="utf-8")
     before = counts(demo_db)
-    with prepare_import(path, RecordKind.ORDERS, mapping_path=mapping) as prepared:
-        dry = check_import(admin, prepared.source())
-        assert dry.created_keys == [
-            "customer ACME", "order NEW-1", "order NEW-2", "order NEW-3",
-            "customer BETA", "order NEW-4",
-        ]  # fmt: skip
-        assert counts(demo_db) == before
-        report = run_import(admin, prepared.source(), ImportOptions())
+    dry = check(admin, path, RecordKind.ORDERS, mapping)
+    assert dry.created_keys == [
+        "customer ACME", "order NEW-1", "order NEW-2", "order NEW-3",
+        "customer BETA", "order NEW-4",
+    ]  # fmt: skip
+    assert counts(demo_db) == before
+    report = apply(admin, path, RecordKind.ORDERS, mapping)
     assert report.created == 6
     after = counts(demo_db)
     assert (after["customers"] - before["customers"], after["orders"] - before["orders"]) == (2, 4)
@@ -524,6 +526,5 @@ def test_orders_create_the_customers_they_name_when_the_mapping_says_so(
     assert names == {"ACME": "Acme Corp", "BETA": "BETA"}  # no name: its code
     history = customer_timeline(demo_db, "ACME")
     assert [e.kind for e in history].count("import.created") == 3  # the customer, two orders
-    with prepare_import(path, RecordKind.ORDERS, mapping_path=mapping) as prepared:
-        again = check_import(admin, prepared.source())
+    again = check(admin, path, RecordKind.ORDERS, mapping)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4)

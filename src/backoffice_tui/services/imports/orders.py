@@ -41,10 +41,9 @@ class OrderImport:
             self.services[name_key(name)] = code
             self.services[code.casefold()] = code
         self.templates: dict[str, ProcessTemplate | None] = {}
-        # customers this import creates (create_customers), by code; the ones of
-        # the current chunk are written before its orders
+        # customers this import creates (create_customers), by code; those not
+        # written yet (no record_id) are written before the orders of the chunk
         self.new_customers: dict[str, Pending] = {}
-        self._unwritten: list[Pending] = []
 
     def chunks(self, rows: Iterator[SourceRow]) -> Iterator[list[list[SourceRow]]]:
         groups = (
@@ -194,7 +193,6 @@ class OrderImport:
             name = values.get("customer_name") or customer
             created = Pending(row.number, customer, new_customer(customer, name))
             self.new_customers[customer] = created
-            self._unwritten.append(created)
             run.created(f"customer {customer}", created.values)
         if not service_codes and run.source.defaults.get("services"):
             service_codes = self._service_codes(run.source.defaults["services"])
@@ -268,8 +266,7 @@ class OrderImport:
     def _write(self, pending: list[Pending]) -> None:
         run = self.run
         label = run.ctx.actor.label
-        create_customers(run, self._unwritten)
-        self._unwritten = []
+        create_customers(run, [c for c in self.new_customers.values() if c.record_id is None])
         updates = []
         for p in pending:
             if p.record_id is None:

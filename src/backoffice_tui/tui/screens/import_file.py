@@ -57,7 +57,7 @@ class ImportScreen(BackofficeScreen[None]):
 
     class Checked(Message):
         def __init__(
-            self, prepared: PreparedImport, report: ImportReport, mapping_text: str
+            self, prepared: PreparedImport, report: ImportReport, mapping_text: str | None
         ) -> None:
             self.prepared = prepared
             self.report = report
@@ -159,7 +159,8 @@ class ImportScreen(BackofficeScreen[None]):
         try:
             with prepare_import(path, kind, mapping_path=mapping) as prepared:
                 report = check_import(workspace.context(), prepared.source())
-                mapping_text = prepared.mapping_text()
+                # the mapping the check found, to save; a mapping given is the operator's
+                mapping_text = prepared.mapping_text() if mapping is None else None
         except BackofficeError as error:
             self.post_message(self.Failed([f"Cannot import {path.name}:", f"  {error}"]))
             return
@@ -168,7 +169,7 @@ class ImportScreen(BackofficeScreen[None]):
     @on(Checked)
     def _checked(self, message: Checked) -> None:
         self.busy = False
-        if message.prepared.mapping.path is None:  # a mapping given is the operator's already
+        if message.mapping_text is not None:
             self.checked_mapping = (message.prepared.path, message.mapping_text)
             self.refresh_bindings()
         report = message.report

@@ -5,7 +5,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import JSON, Column, Engine, create_engine
 from sqlalchemy.schema import SchemaItem
 
 from backoffice_tui.store import models  # noqa: F401  (registers every table)
@@ -23,12 +23,26 @@ def _differences(engine: Engine) -> list[Any]:
         condition = getattr(item, "_ddl_if", None)
         return condition is None or condition.dialect in (None, dialect)
 
+    def server_defaults_differ(
+        context: MigrationContext,
+        reflected: Column[Any],
+        column: Column[Any],
+        reflected_default: str | None,
+        default: Any,
+        rendered_default: str | None,
+    ) -> bool | None:
+        # PostgreSQL has no = for json, so alembic cannot compare JSON
+        # defaults there: they are compared as written
+        if isinstance(column.type, JSON) and reflected_default is not None:
+            return reflected_default.split("::")[0].strip("'") != rendered_default
+        return None
+
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
             opts={
                 "compare_type": True,
-                "compare_server_default": True,
+                "compare_server_default": server_defaults_differ,
                 "include_object": on_this_backend,
             },
         )

@@ -1,6 +1,7 @@
 """Customers."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,7 +18,9 @@ class Customer(Base):
     reading: Mapped[str | None] = mapped_column(String(300))
     segment: Mapped[str] = mapped_column(String(64), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    # code, name and reading folded by domain.text.search_key
+    # columns of imported files that no field holds: header -> text as written
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # code, name, reading and attribute values folded by domain.text.search_key
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 

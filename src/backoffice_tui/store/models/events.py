@@ -27,6 +27,9 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(48))
     summary: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # an event taken from a file's log: what makes it that row, so that
+    # importing the log again adds nothing
+    source_key: Mapped[str | None] = mapped_column(String(64))
     # PostgreSQL: the writing transaction (pg_current_xact_id), filled by the
     # server, so the change feed can tell committed writers from running ones.
     # SQLite: empty (writes are serialized; the id is commit order).
@@ -35,6 +38,7 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_customer_time", "customer_id", "at", "id"),
         Index("ix_events_entity", "entity", "entity_id", "id"),
+        Index("uq_events_source_key", "source_key", unique=True),
         Index("ix_events_tx_id", "tx_id").ddl_if(dialect="postgresql"),
         {"sqlite_autoincrement": True},
     )

@@ -1,8 +1,9 @@
 """Orders, their lines (one service each) and the work items of each line."""
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice_tui.store.base import Base, BigId, utc_now
@@ -16,11 +17,16 @@ class Order(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     received_on: Mapped[date]
     requested_on: Mapped[date | None]
     sales_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     priority: Mapped[int] = mapped_column(default=3)
+    # columns of imported files that no field holds: header -> text as written
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # title and attribute values folded by domain.text.search_key
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     customer: Mapped[Customer] = relationship()
@@ -68,11 +74,19 @@ class WorkItem(Base):
     status: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(default=3)
     due_on: Mapped[date]
+    # the dates a plan gave and those the work took, as a project sheet keeps them
+    planned_start_on: Mapped[date | None]
+    planned_finish_on: Mapped[date | None]
+    actual_start_on: Mapped[date | None]
+    actual_finish_on: Mapped[date | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     status_before_block: Mapped[str | None] = mapped_column(String(16))
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # attribute values folded by domain.text.search_key ("" without attributes)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
     version: Mapped[int] = mapped_column(default=1)

@@ -1,6 +1,7 @@
 """Text normalisation shared by search, import and display."""
 
 import unicodedata
+from collections.abc import Mapping
 
 # C0 and C1 control characters, DEL included; tab and newline are handled apart.
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
@@ -35,3 +36,9 @@ def search_key(*parts: str | None) -> str:
     joined = " ".join(p for p in parts if p)
     folded = unicodedata.normalize("NFKC", joined).casefold()
     return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded)
+
+
+def attribute_search_text(attributes: Mapping[str, str], *parts: str | None) -> str:
+    """What the text filters match besides a record's own columns: ``parts``
+    (a title, a code) and its attribute values, folded; "" when all are blank."""
+    return search_key(*parts, *attributes.values())

@@ -29,6 +29,7 @@ _KEY_NEEDS: dict[RecordKind, str] = {
     RecordKind.CUSTOMERS: "customer code column",
     RecordKind.ORDERS: "order code column",
     RecordKind.WORK_ITEMS: "id column (nor order and step columns)",
+    RecordKind.EVENTS: "time column (at)",
 }
 
 
@@ -36,6 +37,8 @@ def _has_key(kind: RecordKind, header: Header, mapping: ColumnMapping) -> bool:
     fields = set(header.fields) | set(mapping.combine)
     if kind == RecordKind.WORK_ITEMS:
         return "id" in fields or ("order" in fields and "step" in fields)
+    if kind == RecordKind.EVENTS:
+        return "at" in fields
     return "code" in fields
 
 
@@ -149,6 +152,9 @@ class PreparedImport:
             rows=rows,
             defaults=self.mapping.defaults,
             create_customers=self.mapping.create_customers,
+            attributes=tuple(name for _, name in RowMapper(self.mapping, self.header).attributes),
+            users=self.mapping.users,
+            create_users=self.mapping.create_users,
         )
 
     @property

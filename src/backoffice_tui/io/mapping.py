@@ -16,8 +16,16 @@ A mapping file is TOML::
     repeated = "last"          # a key on several rows: "last" or "first" row wins,
                                # or "error" (the default)
     fill_down = ["区分"]        # blank cells of these columns take the value above
-    create_customers = true    # orders: an unknown customer code becomes a new customer
-                               # (named by the customer_name column, else by its code)
+    create_customers = true    # orders, events: an unknown customer code becomes a new
+                               # customer (named by the customer_name column, else by its code)
+    create_users = true        # a name the database does not know becomes an inactive
+                               # placeholder user (kept on the record; cannot log in)
+    attributes = true          # columns no field maps are kept on each record as
+                               # attributes (the default); false: they are not read
+    drop = ["メモ", { letters = "P:ZZ" }]   # columns not kept as attributes
+
+    [users]                    # names in the file -> logins
+    "Caller 2403" = "sato"
 
     [columns]                  # field = the header in the file ("" = do not import)
     status = "進捗"
@@ -40,8 +48,9 @@ A mapping file is TOML::
     [values.status]            # words in the file -> what they mean
     "済" = "done"
 
-Columns in ``combine``, ``fill_down`` and ``skip.where`` are named like those
-in ``[columns]``: a header, a ``group/name`` path, or ``{ letter = "F" }``.
+Columns in ``combine``, ``fill_down``, ``drop`` and ``skip.where`` are named
+like those in ``[columns]``: a header, a ``group/name`` path, or
+``{ letter = "F" }``; ``drop`` also takes a range, ``{ letters = "P:ZZ" }``.
 """
 
 import re
@@ -58,9 +67,11 @@ from backoffice_tui.io.values import (
     as_code,
     as_date,
     as_int,
+    as_moment,
     as_text,
     date_parser,
     match_key,
+    moment_parser,
     split_list,
 )
 from backoffice_tui.io.vocabulary import BUILT_IN_WORDS, HEADER_NAMES, KNOWN_UNUSED
@@ -70,6 +81,7 @@ PARSERS: dict[ValueKind, Callable[[object], Any]] = {
     ValueKind.TEXT: as_text,
     ValueKind.CODE: as_code,
     ValueKind.DATE: as_date,
+    ValueKind.MOMENT: as_moment,
     ValueKind.INT: as_int,
     ValueKind.LIST: split_list,
 }
@@ -84,6 +96,10 @@ _TOP_KEYS = {
     "repeated",
     "fill_down",
     "create_customers",
+    "create_users",
+    "attributes",
+    "drop",
+    "users",
     "columns",
     "combine",
     "skip",
@@ -110,6 +126,17 @@ class Letter:
 
 
 ColumnRef = str | Letter  # a header, a ``group/name`` path, or a letter
+
+
+@dataclass(frozen=True)
+class Letters:
+    """A range of columns by letter (``{ letters = "P:ZZ" }``), both ends in."""
+
+    first: Letter
+    last: Letter
+
+    def __contains__(self, index: int) -> bool:
+        return self.first.index <= index <= self.last.index
 
 
 def name_key(name: str) -> str:
@@ -158,6 +185,10 @@ class ColumnMapping:
     repeated: str = "error"
     fill_down: tuple[ColumnRef, ...] = ()
     create_customers: bool = False  # orders: an unknown customer code becomes a customer
+    create_users: bool = False  # an unknown name becomes an inactive placeholder user
+    users: dict[str, str] = field(default_factory=dict)  # name in the file -> login
+    attributes: bool = True  # keep the columns no field maps as attributes
+    drop: tuple[ColumnRef | Letters, ...] = ()  # columns not kept as attributes
     skip: SkipRules = SkipRules()
     header_row: int | None = None
     sheet: str | None = None
@@ -213,11 +244,12 @@ class ColumnMapping:
 
     def parser(self, field_name: str) -> Callable[[object], Any]:
         spec = self.specs()[field_name]
-        if spec.value == ValueKind.DATE:
-            form = self.dates.get(field_name, self.dates.get("all"))
-            if form is not None:
-                parse: Callable[[object], date] = date_parser(form)
-                return parse
+        form = self.dates.get(field_name, self.dates.get("all"))
+        if form is not None and spec.value == ValueKind.DATE:
+            parse: Callable[[object], date] = date_parser(form)
+            return parse
+        if form is not None and spec.value == ValueKind.MOMENT:
+            return moment_parser(form)
         return PARSERS[spec.value]
 
 
@@ -276,6 +308,26 @@ def _date_form(path: Path, where: str, value: object) -> str:
     except ValueError as error:
         raise _fail(path, f"{where}: {error}") from None
     return value
+
+
+def _dropped(path: Path, value: object) -> ColumnRef | Letters:
+    if isinstance(value, dict) and set(value) == {"letters"}:
+        text = value["letters"]
+        ends = text.split(":") if isinstance(text, str) else []
+        if len(ends) == 2 and all(_LETTERS.fullmatch(end) for end in ends):
+            first, last = Letter(ends[0].upper()), Letter(ends[1].upper())
+            if first.index <= last.index:
+                return Letters(first, last)
+        raise _fail(path, 'drop: a range of columns is { letters = "P:ZZ" }')
+    return _column_ref(path, "drop", value)
+
+
+def _user_names(path: Path, data: Mapping[str, Any]) -> dict[str, str]:
+    users = _section(path, data, "users")
+    for name, login in users.items():
+        if not isinstance(login, str) or not login.strip():
+            raise _fail(path, f"[users] {name!r} must be a login")
+    return {name: login.strip() for name, login in users.items()}
 
 
 def _combination(path: Path, field_name: str, value: object) -> Combination:
@@ -407,12 +459,17 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
     repeated = data.get("repeated", "error")
     if repeated not in REPEATED:
         raise _fail(path, f"repeated must be {', '.join(repr(r) for r in REPEATED)}")
+    if repeated != "error" and kind == RecordKind.EVENTS:
+        raise _fail(path, "repeated does not apply to events: every row of a log is an event")
     create_customers = _flag(path, data, "create_customers", False)
-    if create_customers and kind != RecordKind.ORDERS:
-        raise _fail(path, "create_customers applies to orders")
+    if create_customers and kind not in (RecordKind.ORDERS, RecordKind.EVENTS):
+        raise _fail(path, "create_customers applies to orders and events")
     fill_down = data.get("fill_down", [])
     if not isinstance(fill_down, list):
         fill_down = [fill_down]
+    drop = data.get("drop", [])
+    if not isinstance(drop, list):
+        drop = [drop]
     return ColumnMapping(
         kind=kind,
         columns={name: _names(path, name, value) for name, value in named.items()},
@@ -434,6 +491,10 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
         repeated=repeated,
         fill_down=tuple(_column_ref(path, "fill_down", c) for c in fill_down),
         create_customers=create_customers,
+        create_users=_flag(path, data, "create_users", False),
+        users=_user_names(path, data),
+        attributes=_flag(path, data, "attributes", True),
+        drop=tuple(_dropped(path, d) for d in drop),
         skip=_skip_rules(path, data),
         header_row=header_row,
         sheet=_optional_text(path, data, "sheet"),

@@ -11,15 +11,19 @@ from backoffice_tui.io.mapping import ColumnMapping
 from backoffice_tui.io.vocabulary import HEADER_NAMES
 from backoffice_tui.services.imports import FIELDS, RecordKind
 
+_LISTED = 8  # column names listed in a comment
+
 _EXAMPLE_WORDS: dict[RecordKind, tuple[str, dict[str, Any]]] = {
     RecordKind.CUSTOMERS: ("segment", {"大企業": "enterprise", "中小": "small-business"}),
     RecordKind.ORDERS: ("services", {"クラウド": "cloud", "回線": "network-line"}),
     RecordKind.WORK_ITEMS: ("status", {"完成": "done", "確認待ち": "blocked"}),
+    RecordKind.EVENTS: ("status", {"1 - New": "new", "6 - Resolved": "resolved"}),
 }
 _EXAMPLE_DEFAULTS: dict[RecordKind, tuple[str, str]] = {
     RecordKind.CUSTOMERS: ("segment", '"enterprise"'),
     RecordKind.ORDERS: ("priority", "3"),
     RecordKind.WORK_ITEMS: ("reason", '"set from the spreadsheet"'),
+    RecordKind.EVENTS: ("customer", '"C0001"'),
 }
 
 
@@ -48,8 +52,13 @@ def template_text(kind: RecordKind) -> str:
         'empty = ["?", "N/A"] # words meaning a blank cell; per field: { FIELD = ["未定"] }',
         'repeated = "last"   # a key on several rows: "last" or "first" counts ("error": refuse)',
         'fill_down = ["区分"] # blank cells take the value above',
-        "create_customers = true  # orders: an unknown customer code becomes a customer",
+        "create_customers = true  # orders, events: an unknown customer code becomes a customer",
+        "create_users = true # a name no user has becomes an inactive placeholder user",
+        "attributes = false  # do not keep the columns no field maps (kept by default)",
+        'drop = ["メモ", { letters = "P:ZZ" }]  # columns not kept as attributes',
         "",
+        "[users]             # names in the file -> logins",
+        '  "Caller 2403" = "sato"',
         "[combine]           # a field made of several columns, e.g.",
         '  code = { columns = ["区分", "NO"], separator = "-", prefix = "" }',
         "[skip]              # rows that are not records",
@@ -111,7 +120,10 @@ def chosen_text(
         columns.add(tomlkit.comment("not in the file: " + ", ".join(missing)))
     unused = header.unused()
     if unused:
-        columns.add(tomlkit.comment("not imported: " + ", ".join(unused)))
+        shown = ", ".join(unused[:_LISTED])
+        if len(unused) > _LISTED:
+            shown += f" and {len(unused) - _LISTED} more"
+        columns.add(tomlkit.comment(f"kept as attributes (drop = [...] leaves them out): {shown}"))
     doc["columns"] = columns
     if mapping.defaults:
         doc["defaults"] = {k: _toml_value(v) for k, v in mapping.defaults.items()}

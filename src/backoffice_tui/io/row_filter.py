@@ -23,6 +23,7 @@ KEY_FIELDS: dict[RecordKind, tuple[tuple[str, ...], ...]] = {
     RecordKind.CUSTOMERS: (("code",),),
     RecordKind.ORDERS: (("code",),),
     RecordKind.WORK_ITEMS: (("id",), ("order", "service", "step")),
+    RecordKind.EVENTS: (("key",), ("order",), ("customer",)),
 }
 
 # why a row was left out: (one, many)

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice_tui.io.column_refs import column_index
-from backoffice_tui.io.headers import Header
-from backoffice_tui.io.mapping import ColumnMapping
+from backoffice_tui.io.headers import Header, column_letter
+from backoffice_tui.io.mapping import ColumnMapping, Letters
 from backoffice_tui.io.values import SPREADSHEET_ERRORS, CellError, as_code, as_text, match_key
+from backoffice_tui.io.vocabulary import KNOWN_UNUSED
 from backoffice_tui.services.imports import BadRow, SourceRow
 
 
@@ -71,6 +72,9 @@ class RowMapper:
             for name, c in mapping.combine.items()
         ]
 
+        self.attributes = _attribute_columns(mapping, header) if mapping.attributes else []
+        self.attribute_empty = mapping.empty_words("all")
+
     def columns(self) -> dict[str, str]:
         """Field -> the column(s) it is read from, for reports."""
         return {f.name: f.column for f in self.plan} | {j.name: j.column for j in self.joined}
@@ -126,4 +130,41 @@ class RowMapper:
                 values[joined.name] = joined.parse(text)
             except CellError as error:
                 problems.append(BadRow(number, joined.column, text, str(error)))
-        return SourceRow(number, values, tuple(problems))
+        attributes: dict[str, str] | None = None
+        if self.attributes:
+            attributes = {}
+            for index, name in self.attributes:
+                cell = as_text(cells[index]) if index < width else None
+                if cell is not None and not (
+                    self.attribute_empty and match_key(cell) in self.attribute_empty
+                ):
+                    attributes[name] = cell
+        return SourceRow(number, values, tuple(problems), attributes)
+
+
+def _attribute_columns(mapping: ColumnMapping, header: Header) -> list[tuple[int, str]]:
+    """(index, name) of the columns kept as attributes: those with a header
+    that no field maps, the mapping does not drop and exports do not add."""
+    where = f"{mapping.label} drop"
+    used = set(header.fields.values())
+    for combination in mapping.combine.values():
+        used.update(column_index(ref, header, where) for ref in combination.columns)
+    ranges = [ref for ref in mapping.drop if isinstance(ref, Letters)]
+    used.update(
+        column_index(ref, header, where) for ref in mapping.drop if not isinstance(ref, Letters)
+    )
+    unused = {match_key(name) for name in KNOWN_UNUSED[mapping.kind]}
+    columns: list[tuple[int, str]] = []
+    names: set[str] = set()
+    for index, shown in enumerate(header.names):
+        path = header.paths[index] if index < len(header.paths) else ""
+        name = (path or shown).strip()
+        if not name or index in used or match_key(name) in unused:
+            continue
+        if any(index in letters for letters in ranges):
+            continue
+        if name in names:
+            name = f"{name} ({column_letter(index)})"
+        names.add(name)
+        columns.append((index, name))
+    return columns

@@ -35,6 +35,9 @@ DATE_FORMS = "2026-04-01, 2026/4/1, 2026年4月1日, 令和8年4月1日, 2026040
 DATE_ORDERS = ("year-first", "day-first", "month-first")
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AP]\.?M\.?)?)?"
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME, re.IGNORECASE)
+_CLOCK = re.compile(
+    r"[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:([AP])\.?M\.?)?$", re.IGNORECASE
+)
 # What a spreadsheet caches in a cell whose formula failed.
 SPREADSHEET_ERRORS = frozenset(
     {"#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
@@ -175,6 +178,51 @@ def as_date(value: object) -> date:
     raise CellError(f"not a date (use {DATE_FORMS})")
 
 
+def _clock(text: str) -> time:
+    """The time written after a date (``10:05``, ``9:05:30 PM``), or midnight."""
+    match = _CLOCK.search(text)
+    if match is None:
+        return time()
+    hour, minute, second, half = match.groups()
+    hours = int(hour)
+    if half is not None:
+        if not 1 <= hours <= 12:
+            raise CellError(f"no hour {hours} {half.upper()}M")
+        hours = hours % 12 + (12 if half.upper() == "P" else 0)
+    try:
+        return time(hours, int(minute), int(second or 0))
+    except ValueError:
+        raise CellError(f"no such time {match.group(0).strip()}") from None
+
+
+def _with_time(read_date: Callable[[object], date]) -> Callable[[object], datetime]:
+    """A reader of date and time from a reader of dates: a date cell or an
+    Excel serial keeps its time; written text keeps the time after its date."""
+
+    def parse(value: object) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, float) and not isinstance(value, bool):
+            from openpyxl.utils.datetime import from_excel
+
+            moment = from_excel(value) if 1 <= value <= _LAST_SERIAL else None
+            if isinstance(moment, datetime):
+                return moment
+        if isinstance(value, str):
+            text = as_code(value)
+            if text and len(text) > 10 and text[4] == "-" and text[10] in " T":
+                try:
+                    return datetime.fromisoformat(text)
+                except ValueError:
+                    pass
+        day = read_date(value)
+        return datetime.combine(
+            day, _clock(as_code(value) or "") if isinstance(value, str) else time()
+        )
+
+    return parse
+
+
 def _ordered_date(day_first: bool) -> Callable[[object], date]:
     def parse(value: object) -> date:
         text = as_code(value) if isinstance(value, str) else None
@@ -220,6 +268,31 @@ def date_parser(form: str | None) -> Callable[[object], date]:
     except ValueError as error:
         raise ValueError(f"{form!r} is not a date form: {error}") from None
     return _formatted_date(form)
+
+
+def moment_parser(form: str | None) -> Callable[[object], datetime]:
+    """The reader of a date and time (a log's timestamps) for a mapping's
+    ``dates``, as ``date_parser`` reads dates: the time after the date is
+    kept (midnight when there is none). A form with ``%`` is read whole."""
+    if form is not None and "%" in form:
+        date_parser(form)  # the same checks
+
+        def formatted(value: object) -> datetime:
+            if not isinstance(value, str):
+                return _with_time(as_date)(value)
+            text = as_code(value)
+            if text is None:
+                raise CellError("blank")
+            try:
+                return datetime.strptime(text, form)
+            except ValueError:
+                raise CellError(f"not a date and time in the form {form}") from None
+
+        return formatted
+    return _with_time(date_parser(form))
+
+
+as_moment = moment_parser(None)
 
 
 def split_list(value: object) -> tuple[str, ...]:

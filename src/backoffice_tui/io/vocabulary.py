@@ -67,6 +67,7 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
             "案件番号",
             "受注No",
         ),
+        "title": ("title", "subject", "short description", "件名", "案件名", "タイトル"),
         "customer": (
             "customer",
             "customer code",
@@ -126,9 +127,50 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
         "status": ("status", "state", "状態", "ステータス", "進捗", "進捗状況"),
         "assignee": ("assignee", "assigned to", "担当者", "担当", "作業担当者"),
         "due": ("due", "due date", "due on", "納期", "期限", "期日", "完了予定日"),
+        "planned_start": (
+            "planned start",
+            "plan start",
+            "start planned",
+            "予定開始日",
+            "予定開始",
+            "開始予定日",
+            "計画開始日",
+        ),
+        "planned_finish": (
+            "planned finish",
+            "planned end",
+            "plan finish",
+            "finish planned",
+            "予定終了日",
+            "予定終了",
+            "終了予定日",
+            "計画終了日",
+        ),
+        "actual_start": ("actual start", "start actual", "実績開始日", "実績開始", "開始実績"),
+        "actual_finish": (
+            "actual finish",
+            "actual end",
+            "finish actual",
+            "実績終了日",
+            "実績終了",
+            "終了実績",
+            "完了日",
+        ),
         "priority": ("priority", "優先度", "優先順位"),
+        "team": ("team", "team code", "チーム", "担当チーム"),
         "version": ("version", "版", "バージョン"),
         "reason": ("reason", "blocked reason", "理由", "保留理由", "停止理由"),
+    },
+    RecordKind.EVENTS: {
+        "at": ("at", "time", "timestamp", "date", "updated at", "updated on", "日時", "更新日時"),
+        "customer": ("customer", "customer code", "顧客", "顧客コード", "取引先コード"),
+        "customer_name": ("customer name", "顧客名", "取引先名"),
+        "order": ("order", "order code", "case", "ticket", "incident", "受注番号", "案件番号"),
+        "title": ("title", "subject", "short description", "件名", "タイトル"),
+        "actor": ("actor", "by", "user", "updated by", "更新者", "実施者", "担当者"),
+        "status": ("status", "state", "状態", "ステータス"),
+        "summary": ("summary", "description", "comment", "内容", "概要"),
+        "key": ("event id", "log id", "履歴ID", "イベントID"),
     },
 }
 
@@ -136,7 +178,8 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
 KNOWN_UNUSED: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.CUSTOMERS: (),
     RecordKind.ORDERS: (),
-    RecordKind.WORK_ITEMS: ("customer name", "team", "顧客名", "チーム"),
+    RecordKind.WORK_ITEMS: ("customer name", "顧客名"),
+    RecordKind.EVENTS: (),
 }
 
 # Cell words for a field, mapped to what the service takes.

@@ -5,12 +5,13 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from backoffice_tui.domain.text import search_key
+from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.services.imports.records import SourceRow
 from backoffice_tui.services.imports.run import (
     Invalid,
     Pending,
     Run,
+    attribute_changes,
     batches,
     check_rows,
     present_diffs,
@@ -47,6 +48,7 @@ class CustomerImport:
                     Customer.reading,
                     Customer.segment,
                     Customer.notes,
+                    Customer.attributes,
                 ).where(Customer.code.in_(codes))
             )
         }
@@ -64,11 +66,16 @@ class CustomerImport:
                 if "name" in row.values and not row.values["name"]:
                     raise Invalid("name", "the name cannot be blank")
                 diffs = present_diffs(row, current, _CUSTOMER_FIELDS)
-                if not diffs:
+                attributes, changed = attribute_changes(
+                    run, row.attributes, current.attributes or {}
+                )
+                if not diffs and not changed:
                     run.report.unchanged += 1
                     continue
                 values = {name: getattr(current, name) for name in ("code", *_CUSTOMER_FIELDS)}
                 values.update({name: new for name, _, new in diffs})
+                values["attributes"] = attributes
+                diffs += changed
                 run.updated(row.number, f"customer {code}", diffs)
                 pending.append(Pending(row.number, code, values, current.id, diffs))
             except Invalid as error:
@@ -92,7 +99,7 @@ class CustomerImport:
         values = {**self.run.source.defaults, **given}
         if not values.get("name"):
             raise Invalid("name", "a new customer needs a name")
-        new = new_customer(code, values["name"], values)
+        new = new_customer(code, values["name"], values, row.attributes)
         self.run.created(f"customer {code}", new)
         return Pending(row.number, code, new)
 
@@ -108,8 +115,8 @@ class CustomerImport:
                 [
                     {
                         "b_id": p.record_id,
-                        **{name: p.values[name] for name in _CUSTOMER_FIELDS},
-                        "search_text": search_key(p.key, p.values["name"], p.values["reading"]),
+                        **{name: p.values[name] for name in (*_CUSTOMER_FIELDS, "attributes")},
+                        "search_text": _search_text(p.key, p.values),
                     }
                     for p in updates
                 ],
@@ -130,7 +137,12 @@ class CustomerImport:
         pass
 
 
-def new_customer(code: str, name: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+def new_customer(
+    code: str,
+    name: str,
+    values: dict[str, Any] | None = None,
+    attributes: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """A customer to create, as ``create_customers`` takes it."""
     values = values or {}
     return {
@@ -139,7 +151,12 @@ def new_customer(code: str, name: str, values: dict[str, Any] | None = None) -> 
         "reading": values.get("reading"),
         "segment": values.get("segment") or "",
         "notes": values.get("notes") or "",
+        "attributes": attributes or {},
     }
+
+
+def _search_text(code: str, values: dict[str, Any]) -> str:
+    return attribute_search_text(values["attributes"], code, values["name"], values["reading"])
 
 
 def create_customers(run: Run, creates: list[Pending]) -> None:
@@ -153,7 +170,7 @@ def create_customers(run: Run, creates: list[Pending]) -> None:
         [
             {
                 **p.values,
-                "search_text": search_key(p.key, p.values["name"], p.values["reading"]),
+                "search_text": _search_text(p.key, p.values),
                 "created_at": run.now,
             }
             for p in creates

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from backoffice_tui.domain.errors import NotFound
+from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.services.imports.customers import create_customers, new_customer
 from backoffice_tui.services.imports.records import CHUNK, SourceRow
 from backoffice_tui.services.imports.run import (
@@ -14,6 +15,7 @@ from backoffice_tui.services.imports.run import (
     Pending,
     People,
     Run,
+    attribute_changes,
     check_rows,
     name_key,
     require_admin,
@@ -87,6 +89,8 @@ class OrderImport:
                     Order.requested_on,
                     Order.sales_owner_id,
                     Order.priority,
+                    Order.title,
+                    Order.attributes,
                 )
                 .join(Customer, Customer.id == Order.customer_id)
                 .where(Order.code.in_(codes))
@@ -132,7 +136,12 @@ class OrderImport:
 
     def _merge(self, group: list[SourceRow]) -> tuple[dict[str, Any], tuple[str, ...] | None]:
         """One order's values from its rows: later rows may leave cells blank
-        but may not contradict the first; services add up."""
+        but may not contradict the first; services add up. Its attributes
+        (``values["attributes"]``) are each the first row's that has one."""
+        attributes: dict[str, str] = {}
+        for row in group:
+            for name, text in (row.attributes or {}).items():
+                attributes.setdefault(name, text)
         values: dict[str, Any] = dict.fromkeys(group[0].values)
         first: dict[str, int] = {}
         services: list[str] = []
@@ -145,6 +154,7 @@ class OrderImport:
                         raise Invalid(name, f"differs from row {first[name]} of this order", row)
                     values[name] = value
                     first.setdefault(name, row.number)
+        values["attributes"] = attributes
         if "services" not in values:
             return values, None
         return values, self._service_codes(services)
@@ -212,6 +222,8 @@ class OrderImport:
             requested_on=values.get("requested"),
             sales_owner=self.people.login(owner_id),
             priority=self._priority(values) or 3,
+            title=values.get("title") or "",
+            attributes=values["attributes"],
         )
         run.created(f"order {code}", vars(new))
         return Pending(
@@ -251,6 +263,13 @@ class OrderImport:
         priority = self._priority(values)
         if priority is not None and priority != current.priority:
             diffs.append(("priority", current.priority, priority))
+        title = values.get("title") or "" if "title" in values else current.title
+        if title != current.title:
+            diffs.append(("title", current.title, title))
+        attributes, changed = attribute_changes(
+            self.run, values["attributes"], current.attributes or {}
+        )
+        diffs += changed
         if not diffs:
             self.run.report.unchanged += 1
             return None
@@ -259,6 +278,9 @@ class OrderImport:
             "requested_on": values.get("requested", current.requested_on),
             "sales_owner_id": owner_id,
             "priority": priority or current.priority,
+            "title": title,
+            "attributes": attributes,
+            "search_text": attribute_search_text(attributes, title),
             "customer_id": current.customer_id,
         }
         return Pending(row.number, current.code, new, current.id, diffs)

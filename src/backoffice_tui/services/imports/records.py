@@ -15,12 +15,14 @@ class RecordKind(StrEnum):
     CUSTOMERS = "customers"
     ORDERS = "orders"
     WORK_ITEMS = "work-items"
+    EVENTS = "events"
 
 
 class ValueKind(StrEnum):
     TEXT = "text"  # kept as typed, trimmed
     CODE = "code"  # identifiers and words: folded to half-width
     DATE = "date"
+    MOMENT = "datetime"  # a date and a time of day
     INT = "int"
     LIST = "list"  # several codes in one cell
 
@@ -44,6 +46,7 @@ FIELDS: dict[RecordKind, tuple[FieldSpec, ...]] = {
     ),
     RecordKind.ORDERS: (
         FieldSpec("code", ValueKind.CODE, "order code; the key", key=True),
+        FieldSpec("title", ValueKind.TEXT, "what the order is, in a few words"),
         FieldSpec("customer", ValueKind.CODE, "customer code", required=True),
         FieldSpec("customer_name", ValueKind.TEXT, "customer name, for customers it creates"),
         FieldSpec(
@@ -63,9 +66,25 @@ FIELDS: dict[RecordKind, tuple[FieldSpec, ...]] = {
         FieldSpec("status", ValueKind.CODE, "waiting, ready, in progress, blocked, done, skipped"),
         FieldSpec("assignee", ValueKind.CODE, "login or name; blank for nobody"),
         FieldSpec("due", ValueKind.DATE, "due date"),
+        FieldSpec("planned_start", ValueKind.DATE, "planned start date"),
+        FieldSpec("planned_finish", ValueKind.DATE, "planned finish date"),
+        FieldSpec("actual_start", ValueKind.DATE, "actual start date"),
+        FieldSpec("actual_finish", ValueKind.DATE, "actual finish date"),
         FieldSpec("priority", ValueKind.INT, "1 urgent, 2 high, 3 normal, 4 low"),
+        FieldSpec("team", ValueKind.CODE, "team code, for the steps a task list creates"),
         FieldSpec("version", ValueKind.INT, "version at export; refuses rows changed since"),
         FieldSpec("reason", ValueKind.TEXT, "why, when the status becomes blocked or skipped"),
+    ),
+    RecordKind.EVENTS: (
+        FieldSpec("at", ValueKind.MOMENT, "when it happened (date and time)", required=True),
+        FieldSpec("customer", ValueKind.CODE, "customer code", required=True),
+        FieldSpec("customer_name", ValueKind.TEXT, "customer name, for customers it creates"),
+        FieldSpec("order", ValueKind.CODE, "order code (a case, a ticket) the row is about"),
+        FieldSpec("title", ValueKind.TEXT, "the order's title, for orders it creates"),
+        FieldSpec("actor", ValueKind.CODE, "who did it: login or name"),
+        FieldSpec("status", ValueKind.TEXT, "the state the row records"),
+        FieldSpec("summary", ValueKind.TEXT, "what happened, in words"),
+        FieldSpec("key", ValueKind.CODE, "the log's own id of the row; rows are told apart by it"),
     ),
 }
 
@@ -83,6 +102,8 @@ class SourceRow:
     number: int
     values: dict[str, Any]  # field -> parsed value, None for a blank cell
     problems: tuple[BadRow, ...] = ()  # cells that did not parse
+    # the cells of the columns no field maps: header -> text, blank cells left out
+    attributes: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +113,12 @@ class ImportSource:
     columns: Mapping[str, str]  # field -> the file's header, for reports
     rows: Callable[[], Iterator[SourceRow]]  # a fresh pass over the file
     defaults: Mapping[str, Any] = field(default_factory=dict)  # for new records
-    create_customers: bool = False  # orders: an unknown customer code is a new customer
+    create_customers: bool = False  # orders, events: an unknown customer code is a new customer
+    # the columns kept as attributes: a record's attribute of one of these
+    # that is blank in its row is removed; the others are left alone
+    attributes: tuple[str, ...] = ()
+    users: Mapping[str, str] = field(default_factory=dict)  # name in the file -> login
+    create_users: bool = False  # an unknown name becomes an inactive placeholder user
 
 
 @dataclass(frozen=True)

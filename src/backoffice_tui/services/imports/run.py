@@ -69,6 +69,7 @@ class Run:
         self.applying = False
         self.now = ctx.now()
         self.report = ImportReport(kind=source.kind.value, source=source.name)
+        self.attribute_names = frozenset(source.attributes)
         self._digest = hashlib.sha256()
         self._last_bad = -1
         self._pending: list[tuple[BadRow, bool]] = []  # (problem, refused), this chunk's
@@ -304,6 +305,24 @@ class Pending:
     values: dict[str, Any]
     record_id: int | None = None  # None for a new record
     diffs: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+def attribute_changes(
+    run: Run, given: Mapping[str, str] | None, current: Mapping[str, str]
+) -> tuple[dict[str, str], list[tuple[str, Any, Any]]]:
+    """A record's attributes after its row (``given``: the row's), and a
+    (name, old, new) for each one the row changes, named ``[name]`` apart
+    from fields. The file's attribute columns are the truth for those names
+    (a blank cell removes one); the others are left alone."""
+    names = run.attribute_names
+    merged = {k: v for k, v in current.items() if k not in names}
+    merged.update(given or {})
+    diffs = [
+        (f"[{name}]", current.get(name), merged.get(name))
+        for name in dict.fromkeys([*current, *merged])
+        if current.get(name) != merged.get(name)
+    ]
+    return merged, diffs
 
 
 def present_diffs(row: SourceRow, current: Any, names: Iterable[str]) -> list[tuple[str, Any, Any]]:

@@ -17,6 +17,7 @@ from backoffice_tui.domain.statuses import (
     WorkStatus,
     parse_status,
 )
+from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.services.imports.bulk import BulkStatement
 from backoffice_tui.services.imports.records import CHUNK, BadRow, SourceRow
 from backoffice_tui.services.imports.run import (
@@ -24,6 +25,7 @@ from backoffice_tui.services.imports.run import (
     Invalid,
     People,
     Run,
+    attribute_changes,
     batches,
     check_rows,
     name_key,
@@ -53,6 +55,13 @@ _MOVES_INTO: dict[WorkStatus, frozenset[WorkStatus]] = {
     WorkStatus.WAITING: frozenset({WorkStatus.BLOCKED}),
 }
 _FINISHED = (WorkStatus.DONE, WorkStatus.SKIPPED)
+# the dates a project sheet plans and records: field -> column
+_PLAN_DATES = {
+    "planned_start": "planned_start_on",
+    "planned_finish": "planned_finish_on",
+    "actual_start": "actual_start_on",
+    "actual_finish": "actual_finish_on",
+}
 
 
 def _move(old: WorkStatus, new: WorkStatus) -> None:
@@ -76,6 +85,11 @@ _ITEM_COLUMNS = (
     WorkItem.step_id,
     WorkItem.position,
     WorkItem.started_at,
+    WorkItem.planned_start_on,
+    WorkItem.planned_finish_on,
+    WorkItem.actual_start_on,
+    WorkItem.actual_finish_on,
+    WorkItem.attributes,
     OrderLine.service_id,
     Order.code.label("order_code"),
     Customer.code.label("customer_code"),
@@ -290,6 +304,20 @@ class WorkItemImport:
                 diffs.append(("priority", item.priority, priority))
             else:
                 problems.append(Invalid("priority", "priority must be 1 (urgent) to 4 (low)"))
+        for name, column in _PLAN_DATES.items():
+            if name in values and values[name] != getattr(item, column):
+                params[column] = values[name]
+                diffs.append((name, getattr(item, column), values[name]))
+        team = values.get("team")
+        if team is not None and team.casefold() != self.teams[item.team_id].casefold():
+            problems.append(
+                Invalid("team", f"the step is team {self.teams[item.team_id]}'s; it cannot move")
+            )
+        attributes, changed = attribute_changes(self.run, row.attributes, item.attributes or {})
+        if changed:
+            params["attributes"] = attributes
+            params["search_text"] = attribute_search_text(attributes)
+            diffs += changed
         return params, diffs, problems
 
     def _assignee(self, text: str | None, item: Any) -> int | None:

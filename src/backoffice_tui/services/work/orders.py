@@ -1,7 +1,7 @@
 """Receiving an order: its lines and the work items of every step."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import Conflict, InvalidInput, NotFound
 from backoffice_tui.domain.statuses import WorkStatus
+from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
@@ -33,6 +34,8 @@ class NewOrder:
     requested_on: date | None = None
     sales_owner: str | None = None
     priority: int = 3
+    title: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def create_order(ctx: Context, new: NewOrder) -> int:
@@ -88,6 +91,9 @@ def add_order(
     """
     order = Order(
         code=new.code,
+        title=new.title,
+        attributes=new.attributes,
+        search_text=attribute_search_text(new.attributes, new.title),
         customer_id=customer_id,
         received_on=new.received_on,
         requested_on=new.requested_on,

@@ -102,6 +102,84 @@ priority = "Priority"
 """
 
 
+def incident_events_csv(path: Path) -> Path:
+    """A ticketing system's event log whole: one row per change of an
+    incident (its number repeats), the caller as the customer, day-first
+    times, ``?`` for nothing, labelled values (``2 - Medium``), people who
+    are not users, and columns no field holds."""
+    header = ["Number", "Caller", "State", "Priority", "Category", "Updated", "Updated by"]
+    return write_csv(
+        path,
+        [
+            [*header, "Short description", "Reassignments"],
+            [
+                "INC001",
+                "Caller 2403",
+                "1 - New",
+                "3 - Low",
+                "Network",
+                "3/4/2026 09:15",
+                "Resolver 12",
+                "VPN drops",
+                "0",
+            ],
+            [
+                "INC002",
+                "Caller 5110",
+                "1 - New",
+                "2 - Medium",
+                "?",
+                "13/4/2026 17:40",
+                "Resolver 7",
+                "Printer offline",
+                "?",
+            ],
+            [
+                "INC001",
+                "Caller 2403",
+                "2 - Active",
+                "2 - Medium",
+                "Network",
+                "4/4/2026 10:00",
+                "Resolver 12",
+                "VPN drops",
+                "1",
+            ],
+            [
+                "INC001",
+                "Caller 2403",
+                "6 - Resolved",
+                "1 - Critical",
+                "Network",
+                "5/4/2026 08:05",
+                "Resolver 3",
+                "VPN drops daily",
+                "2",
+            ],
+        ],
+    )
+
+
+INCIDENT_EVENTS_MAPPING = """\
+kind = "events"
+dates = "day-first"
+empty = ["?"]
+create_customers = true
+create_users = true
+
+[columns]
+order = "Number"
+customer = "Caller"
+status = "State"
+at = "Updated"
+actor = "Updated by"
+title = "Short description"
+
+[users]
+"Resolver 7" = "sato"
+"""
+
+
 def us_orders_csv(path: Path, customer: str) -> Path:
     """A US export: month-first dates with AM/PM times, blanks and ``Unspecified``."""
     return write_csv(

@@ -3,8 +3,8 @@
 The file has already been read and its cells parsed (``io``): rows arrive
 as ``SourceRow`` values keyed by field. This package checks every row
 against the database and applies the result in one transaction; one module
-per kind of record (``customers``, ``orders``, ``work_items``) on what they
-share (``run``).
+per kind of record (``customers``, ``orders``, ``work_items``, and
+``events`` for logs) on what they share (``run``).
 
 - All or nothing: any bad row (a cell that does not parse, an unknown
   customer, a move a status cannot make, ...) and nothing is written. Every
@@ -34,6 +34,7 @@ from collections.abc import Callable
 from backoffice_tui.domain.errors import Conflict
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.imports.customers import CustomerImport
+from backoffice_tui.services.imports.events import EventImport
 from backoffice_tui.services.imports.orders import OrderImport
 from backoffice_tui.services.imports.records import (
     FIELDS,
@@ -71,6 +72,7 @@ IMPORTERS: dict[RecordKind, Callable[[Run], Importer]] = {
     RecordKind.CUSTOMERS: CustomerImport,
     RecordKind.ORDERS: OrderImport,
     RecordKind.WORK_ITEMS: WorkItemImport,
+    RecordKind.EVENTS: EventImport,
 }
 
 

@@ -37,7 +37,7 @@ class OrderImport:
         require_admin(run, "orders")
         self.run = run
         self.seen: set[str] = set()
-        self.people = People(run.session)
+        self.people = People(run.session, run.source.users, run.source.create_users)
         self.services: dict[str, str] = {}
         for code, name in run.session.execute(select(Service.code, Service.name)):
             self.services[name_key(name)] = code
@@ -171,7 +171,7 @@ class OrderImport:
 
     def _owner(self, values: Mapping[str, Any]) -> int | None:
         owner = values.get("sales_owner")
-        return None if owner is None else self.people.find(owner, "sales_owner")
+        return None if owner is None else self.people.find(owner, "sales_owner", self.run)
 
     def _priority(self, values: Mapping[str, Any]) -> int | None:
         priority = values.get("priority")
@@ -289,6 +289,7 @@ class OrderImport:
         run = self.run
         label = run.ctx.actor.label
         create_customers(run, [c for c in self.new_customers.values() if c.record_id is None])
+        self.people.write(run)
         updates = []
         for p in pending:
             if p.record_id is None:
@@ -302,14 +303,15 @@ class OrderImport:
                     run.now,
                     new,
                     customer_id=customer_id,
-                    sales_owner_id=p.values["owner"],
+                    sales_owner_id=self.people.real(p.values["owner"]),
                     template_for=lambda code: self._template(code),  # type: ignore[arg-type, return-value]
                     event_kind="import.created",
                     summary=f"{label} imported order {new.code}: {', '.join(new.services)}",
                     payload=run.payload(p.row),
                 )
                 continue
-            updates.append({"b_id": p.record_id, **p.values})
+            owner_id = self.people.real(p.values["sales_owner_id"])
+            updates.append({"b_id": p.record_id, **p.values, "sales_owner_id": owner_id})
             run.event(
                 entity="order",
                 entity_id=p.record_id,

@@ -4,6 +4,8 @@ digest, the events, the people) while it checks and writes rows."""
 import functools
 import hashlib
 import itertools
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -161,10 +163,24 @@ class Run:
         order_id: int | None = None,
         order_line_id: int | None = None,
         team_id: int | None = None,
+        source_key: str | None = None,
+        happened: tuple[datetime, int | None, str] | None = None,
     ) -> None:
+        """An event of the import; ``happened`` (at, actor id, actor name):
+        one a log records, at its own time and by its own actor."""
         self._events.append(
             {
                 **self._actor_fields,
+                **(
+                    {}
+                    if happened is None
+                    else {
+                        "at": happened[0],
+                        "actor_id": happened[1],
+                        "actor_name": happened[2],
+                        "on_behalf_of_id": None,
+                    }
+                ),
                 "entity": entity,
                 "entity_id": entity_id,
                 "customer_id": customer_id,
@@ -174,6 +190,7 @@ class Run:
                 "kind": kind,
                 "summary": summary,
                 "payload": payload,
+                "source_key": source_key,
             }
         )
 
@@ -238,36 +255,121 @@ def check_rows(run: Run, chunk: list[SourceRow]) -> list[SourceRow]:
 
 
 class People:
-    """Users by login or display name, and who belongs to which team."""
+    """Users by login or display name (or the login a mapping's ``[users]``
+    gives a name), and who belongs to which team.
 
-    def __init__(self, session: Session) -> None:
+    With ``create`` a name nobody has becomes an inactive placeholder user:
+    until the chunk is written it has a stand-in id (negative), which
+    ``write`` turns into the real one (``real``)."""
+
+    def __init__(
+        self, session: Session, aliases: Mapping[str, str] | None = None, create: bool = False
+    ) -> None:
         self.by_id: dict[int, tuple[str, bool]] = {}
+        self.placeholders: set[int] = set()
         self._logins: dict[str, int] = {}
         self._names: dict[str, list[int]] = {}
-        for user_id, login, name, active in session.execute(
-            select(User.id, User.login, User.name, User.active)
+        for user_id, login, name, active, placeholder in session.execute(
+            select(User.id, User.login, User.name, User.active, User.placeholder)
         ):
-            self.by_id[user_id] = (login, active)
-            self._logins[login.casefold()] = user_id
-            self._names.setdefault(name_key(name), []).append(user_id)
+            self._add(user_id, login, name, active)
+            if placeholder:
+                self.placeholders.add(user_id)
         self.members = set(session.execute(select(TeamMembership.user_id, TeamMembership.team_id)))
+        self._aliases = {name_key(name): login for name, login in (aliases or {}).items()}
+        self._create = create
+        self._new: dict[int, tuple[str, str]] = {}  # stand-in id -> (login, name), not written
+        self._real: dict[int, int] = {}  # stand-in id -> the id written
+
+    def _add(self, user_id: int, login: str, name: str, active: bool) -> None:
+        self.by_id[user_id] = (login, active)
+        self._logins[login.casefold()] = user_id
+        self._names.setdefault(name_key(name), []).append(user_id)
 
     def login(self, user_id: int | None) -> str | None:
         return None if user_id is None else self.by_id[user_id][0]
 
-    def find(self, text: str, field_name: str) -> int:
-        """The active user with this login, or else this display name."""
-        user_id = self._logins.get(text.casefold())
+    def find(self, text: str, field_name: str, run: "Run | None" = None) -> int:
+        """The active user (or placeholder) with this login, or else this
+        display name; ``run`` reports a placeholder made for it."""
+        alias = self._aliases.get(name_key(text))
+        if alias is not None:
+            user_id = self._logins.get(alias.casefold())
+            if user_id is None:
+                raise Invalid(field_name, f"[users] maps {text} to {alias}, and no user is {alias}")
+        else:
+            user_id = self._logins.get(text.casefold())
         if user_id is None:
             named = self._names.get(name_key(text), [])
             if len(named) > 1:
                 raise Invalid(field_name, f"{len(named)} users are named {text}; use the login")
             if not named:
-                raise Invalid(field_name, f"no user {text}")
+                if not self._create:
+                    raise Invalid(
+                        field_name,
+                        f"no user {text} (map it to a login in [users], or create_users = true)",
+                    )
+                return self._placeholder(text, run)
             user_id = named[0]
-        if not self.by_id[user_id][1]:
+        if not self.by_id[user_id][1] and user_id not in self.placeholders:
             raise Invalid(field_name, f"user {self.by_id[user_id][0]} is not active")
         return user_id
+
+    def _placeholder(self, text: str, run: "Run | None") -> int:
+        base = (
+            re.sub(r"\s+", "-", unicodedata.normalize("NFKC", text).strip().casefold())[:120]
+            or "user"
+        )
+        login, suffix = base, 1
+        while login.casefold() in self._logins:
+            suffix += 1
+            login = f"{base}-{suffix}"
+        stand_in = -1 - len(self._new)
+        self._new[stand_in] = (login, text)
+        self._add(stand_in, login, text, False)
+        self.placeholders.add(stand_in)
+        if run is not None:
+            run.created(f"user {login} (placeholder)", {"login": login, "name": text})
+        return stand_in
+
+    def real(self, user_id: int | None) -> int | None:
+        """The id to write for ``user_id`` (a placeholder's, once written)."""
+        if user_id is None or user_id >= 0:
+            return user_id
+        return self._real[user_id]
+
+    def write(self, run: "Run") -> None:
+        """Insert the placeholders not written yet, each with its event."""
+        new = [(stand_in, *user) for stand_in, user in self._new.items()]
+        if not new:
+            return
+        self._new.clear()
+        table = table_of(User)
+        ids = run.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "login": login,
+                    "name": name,
+                    "active": False,
+                    "placeholder": True,
+                    "is_admin": False,
+                    "created_at": run.now,
+                }
+                for _, login, name in new
+            ],
+        ).scalars()
+        label = run.ctx.actor.label
+        for user_id, (stand_in, login, name) in zip(ids, new, strict=True):
+            self._real[stand_in] = user_id
+            run.event(
+                entity="user",
+                entity_id=user_id,
+                kind="import.created",
+                summary=f"{label} imported {name} as placeholder user {login} (inactive)",
+                customer_id=None,
+                payload={"source": run.source.name},
+            )
 
 
 class IdSet:

@@ -103,7 +103,7 @@ class WorkItemImport:
         self.run = run
         session = run.session
         actor = run.ctx.actor
-        self.people = People(session)
+        self.people = People(session, run.source.users, run.source.create_users)
         self.lead_of: set[int] | None = None
         if not actor.is_admin:
             self.lead_of = set(
@@ -323,8 +323,12 @@ class WorkItemImport:
     def _assignee(self, text: str | None, item: Any) -> int | None:
         if text is None:
             return None
-        user_id = self.people.find(text, "assignee")
-        if user_id != item.assignee_id and (user_id, item.team_id) not in self.people.members:
+        user_id = self.people.find(text, "assignee", self.run)
+        if (
+            user_id != item.assignee_id
+            and user_id not in self.people.placeholders
+            and (user_id, item.team_id) not in self.people.members
+        ):
             login = self.people.login(user_id)
             raise Invalid("assignee", f"{login} is not in team {self.teams[item.team_id]}")
         return user_id
@@ -386,7 +390,10 @@ class WorkItemImport:
         run = self.run
         label = run.ctx.actor.label
         batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self.people.write(run)
         for item, params, diffs, number in pending:
+            if "assignee_id" in params:
+                params["assignee_id"] = self.people.real(params["assignee_id"])
             columns = tuple(sorted(params))
             batch = batches.setdefault(columns, [])
             batch.append(

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice_tui.store.base import Base, utc_now
@@ -24,6 +24,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # made by an import for a name in a file that no user had: never active,
+    # it keeps who did what in the records until it is mapped to a real user
+    placeholder: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     memberships: Mapped[list["TeamMembership"]] = relationship(

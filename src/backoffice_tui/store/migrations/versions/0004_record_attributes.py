@@ -8,6 +8,7 @@ Customers, orders and work items take the columns of an imported file that
 no field holds as attributes (header -> text); orders get a title, work
 items the planned and actual start and finish dates of a project sheet, and
 both a folded ``search_text`` of those values for the queue's text filter.
+Users made by an import for names no user had are marked placeholders.
 An event imported from a log keeps a key made from its row, unique, so that
 importing the same log again adds nothing.
 """
@@ -47,6 +48,10 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.Date(), nullable=True))
         batch_op.add_column(_attributes())
         batch_op.add_column(_search_text())
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("placeholder", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("source_key", sa.String(length=64), nullable=True))
     op.create_index("uq_events_source_key", "events", ["source_key"], unique=True)
@@ -56,6 +61,8 @@ def downgrade() -> None:
     op.drop_index("uq_events_source_key", table_name="events")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_column("source_key")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("placeholder")
     with op.batch_alter_table("work_items", schema=None) as batch_op:
         batch_op.drop_column("search_text")
         batch_op.drop_column("attributes")

@@ -206,12 +206,13 @@ sales_owner = "Owner"
 """
 
 
-def process_chart_workbook(path: Path, ghost_rows: int = 0) -> Path:
+def process_chart_workbook(path: Path, ghost_rows: int = 0, gantt_days: int = 0) -> Path:
     """A 工程表 as project teams keep it: a title, a two-row header whose
     予定 and 実績 groups each repeat 開始日 and 終了日, the project code merged
     down, section rows, 'NO' restarting in each section (one in full-width
-    digits), a hidden row, a cached #VALUE!, and ``ghost_rows`` rows at the
-    end that hold only formulas with their cached results."""
+    digits), a hidden row, a cached #VALUE!, ``ghost_rows`` rows at the
+    end that hold only formulas with their cached results, and a Gantt block
+    of ``gantt_days`` day columns (from J) marked ■ where work is planned."""
     book = Workbook()
     sheet = book.active
     sheet.title = "工程表"
@@ -236,6 +237,12 @@ def process_chart_workbook(path: Path, ghost_rows: int = 0) -> Path:
         sheet.append(row)
     sheet.merge_cells("A5:A10")
     sheet.row_dimensions[8].hidden = True
+    for offset in range(gantt_days):
+        column = 10 + offset
+        sheet.cell(3, column, "2026年4月" if offset == 0 else None)
+        sheet.cell(4, column, date(2026, 4, 1 + offset % 30))
+        for number in (6, 7, 10):
+            sheet.cell(number, column, "■" if offset % 3 == number % 3 else None)
     for number in range(11, 11 + ghost_rows):
         sheet[f"C{number}"] = f"=C{number - 1}+1"
         sheet[f"D{number}"] = f'=IF(E{number}="","",E{number})'
@@ -243,6 +250,37 @@ def process_chart_workbook(path: Path, ghost_rows: int = 0) -> Path:
     if ghost_rows:
         _cache_formula_results(path)
     return path
+
+
+PROCESS_CHART_TASKS_MAPPING = """\
+kind = "work-items"
+create_steps = true
+fill_down = ["区分"]
+empty = ["#VALUE!"]
+drop = [{ letters = "J:ZZ" }]   # the Gantt block
+
+[columns]
+order = "案件"
+step = "作業名"
+assignee = "担当"
+planned_start = "予定/開始日"
+planned_finish = "予定/終了日"
+actual_start = "実績/開始日"
+actual_finish = "実績/終了日"
+
+[defaults]
+customer = "C0001"
+team = "build"
+service = "Construction project"
+
+[users]
+"tanaka" = "yamamoto"
+
+[skip]
+hidden = true
+formula_only = true
+where = [{ column = "NO", blank = true }]
+"""
 
 
 def _cache_formula_results(path: Path) -> None:

@@ -34,7 +34,7 @@ _KEY_NEEDS: dict[RecordKind, str] = {
 
 
 def _has_key(kind: RecordKind, header: Header, mapping: ColumnMapping) -> bool:
-    fields = set(header.fields) | set(mapping.combine)
+    fields = set(header.fields) | set(mapping.combine) | set(mapping.defaults)
     if kind == RecordKind.WORK_ITEMS:
         return "id" in fields or ("order" in fields and "step" in fields)
     if kind == RecordKind.EVENTS:
@@ -155,6 +155,7 @@ class PreparedImport:
             attributes=tuple(name for _, name in RowMapper(self.mapping, self.header).attributes),
             users=self.mapping.users,
             create_users=self.mapping.create_users,
+            create_steps=self.mapping.create_steps,
         )
 
     @property

@@ -18,6 +18,8 @@ A mapping file is TOML::
     fill_down = ["区分"]        # blank cells of these columns take the value above
     create_customers = true    # orders, events: an unknown customer code becomes a new
                                # customer (named by the customer_name column, else by its code)
+    create_steps = true        # work items: the rows of an order the database lacks
+                               # become its steps (a task list: WBS, 工程表)
     create_users = true        # a name the database does not know becomes an inactive
                                # placeholder user (kept on the record; cannot log in)
     attributes = true          # columns no field maps are kept on each record as
@@ -97,6 +99,7 @@ _TOP_KEYS = {
     "fill_down",
     "create_customers",
     "create_users",
+    "create_steps",
     "attributes",
     "drop",
     "users",
@@ -186,6 +189,7 @@ class ColumnMapping:
     fill_down: tuple[ColumnRef, ...] = ()
     create_customers: bool = False  # orders: an unknown customer code becomes a customer
     create_users: bool = False  # an unknown name becomes an inactive placeholder user
+    create_steps: bool = False  # work items: rows of an unknown order become its steps
     users: dict[str, str] = field(default_factory=dict)  # name in the file -> login
     attributes: bool = True  # keep the columns no field maps as attributes
     drop: tuple[ColumnRef | Letters, ...] = ()  # columns not kept as attributes
@@ -462,8 +466,11 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
     if repeated != "error" and kind == RecordKind.EVENTS:
         raise _fail(path, "repeated does not apply to events: every row of a log is an event")
     create_customers = _flag(path, data, "create_customers", False)
-    if create_customers and kind not in (RecordKind.ORDERS, RecordKind.EVENTS):
-        raise _fail(path, "create_customers applies to orders and events")
+    create_steps = _flag(path, data, "create_steps", False)
+    if create_steps and kind != RecordKind.WORK_ITEMS:
+        raise _fail(path, "create_steps applies to work-items")
+    if create_customers and kind == RecordKind.CUSTOMERS:
+        raise _fail(path, "create_customers applies to orders, events and work-items")
     fill_down = data.get("fill_down", [])
     if not isinstance(fill_down, list):
         fill_down = [fill_down]
@@ -492,6 +499,7 @@ def load_mapping(path: Path, kind: RecordKind) -> ColumnMapping:
         fill_down=tuple(_column_ref(path, "fill_down", c) for c in fill_down),
         create_customers=create_customers,
         create_users=_flag(path, data, "create_users", False),
+        create_steps=create_steps,
         users=_user_names(path, data),
         attributes=_flag(path, data, "attributes", True),
         drop=tuple(_dropped(path, d) for d in drop),

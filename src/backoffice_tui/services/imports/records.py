@@ -119,6 +119,7 @@ class ImportSource:
     attributes: tuple[str, ...] = ()
     users: Mapping[str, str] = field(default_factory=dict)  # name in the file -> login
     create_users: bool = False  # an unknown name becomes an inactive placeholder user
+    create_steps: bool = False  # work items: rows of an unknown order become its steps
 
 
 @dataclass(frozen=True)

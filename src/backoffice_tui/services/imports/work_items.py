@@ -31,6 +31,7 @@ from backoffice_tui.services.imports.run import (
     name_key,
     shown,
 )
+from backoffice_tui.services.imports.task_lists import TaskLists
 from backoffice_tui.store.base import rows_changed, table_of
 from backoffice_tui.store.models import (
     Customer,
@@ -136,6 +137,9 @@ class WorkItemImport:
                 select(Service.id, Service.code, Service.name)
             )
         }
+        self.task_lists = (
+            TaskLists(run, self.people, self.teams) if run.source.create_steps else None
+        )
         self.seen = IdSet()
         self.status_changed = IdSet()
         self.finished = array("q")
@@ -158,6 +162,13 @@ class WorkItemImport:
     def process(self, chunk: list[SourceRow]) -> None:
         run = self.run
         rows = check_rows(run, chunk)
+        default_order = run.source.defaults.get("order")
+        if default_order is not None:
+            for row in rows:
+                if row.values.get("order") is None:
+                    row.values["order"] = default_order
+        if self.task_lists is not None:
+            rows = self._new_steps(rows)
         ids = {r.values["id"] for r in rows if r.values.get("id") is not None}
         by_id = {item.id: item for item in self._fetch(WorkItem.id.in_(ids))} if ids else {}
         orders = {
@@ -207,6 +218,24 @@ class WorkItemImport:
             pending.append((item, params, diffs, row.number))
         if run.writing and pending:
             self._write(pending)
+
+    def _new_steps(self, rows: list[SourceRow]) -> list[SourceRow]:
+        """Hand the rows of orders the database lacks to the task lists;
+        return the others."""
+        assert self.task_lists is not None
+        orders = {r.values["order"] for r in rows if r.values.get("order") is not None}
+        known = set(self.run.session.scalars(select(Order.code).where(Order.code.in_(orders))))
+        others = []
+        for row in rows:
+            order = row.values.get("order")
+            if row.values.get("id") is not None or order is None or order in known:
+                others.append(row)
+                continue
+            try:
+                self.task_lists.add(row)
+            except Invalid as error:
+                self.run.invalid(row, error)
+        return others
 
     def _label(self, item: Any) -> str:
         return f"#{item.id} {item.order_code} / {self.steps[item.step_id][0]}"
@@ -432,8 +461,11 @@ class WorkItemImport:
 
     def finish(self) -> None:
         """The step after each finished one becomes ready, as when it is
-        finished by hand (counted only, in a dry run)."""
+        finished by hand (counted only, in a dry run); the orders of task
+        lists are written."""
         run = self.run
+        if self.task_lists is not None:
+            self.task_lists.finish()
         for start in range(0, len(self.finished), CHUNK):
             finished = set(self.finished[start : start + CHUNK])
             lines: dict[int, list[Any]] = {}

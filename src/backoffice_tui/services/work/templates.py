@@ -2,8 +2,10 @@
 
 import hashlib
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,7 +53,15 @@ def load_template_in(session: Session, actor: Actor | str, path: Path) -> LoadRe
         actor, "load process templates (they decide who does and approves what)"
     )
     source = path.read_text(encoding="utf-8")
-    spec = parse_template(read_toml(path), str(path))
+    return load_template_text(session, actor, source, read_toml(path), str(path))
+
+
+def load_template_text(
+    session: Session, actor: Actor | str, source: str, data: Mapping[str, Any], path: str
+) -> LoadResult:
+    """Load a template from its TOML ``source`` (parsed: ``data``), named
+    ``path`` in messages; the caller has checked the actor may."""
+    spec = parse_template(data, path)
     digest = hashlib.sha256(source.encode()).hexdigest()
     team_ids = {}
     for step in spec.steps:

@@ -142,3 +142,36 @@ def test_a_log_row_about_another_customers_order_is_refused(
     assert problem.reason == f"order {order} is of customer {owner}, not {other}"
     with demo_db.read() as session:
         assert session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1)) == events
+
+
+def test_a_log_longer_than_a_chunk_applies_what_its_dry_run_said(
+    as_user: Any, demo_db: Database, tmp_path: Path
+) -> None:
+    """An order's rows spread over chunks: its state is written chunk by
+    chunk, and the dry run's digest still matches the import's."""
+    admin = as_user("admin-ito")
+    rows = [["Number", "Customer", "Updated", "State", "Priority"]]
+    for n in range(2_500):
+        order, change = n % 7, n // 7
+        rows.append(
+            [
+                f"INC-{order}",
+                "C0001",
+                f"2026-04-01 10:{n // 60 % 60:02d}:{n % 60:02d}",
+                f"state {change}",
+                f"P{change % 4}",
+            ]
+        )
+    path = write_csv(tmp_path / "long.csv", rows)
+    dry = check(admin, path, RecordKind.EVENTS)
+    report = apply(admin, path, RecordKind.EVENTS, expected_digest=dry.digest)
+    assert report.created == 2_500 + 7
+    with demo_db.read() as session:
+        last = session.scalar(select(Order).where(Order.code == "INC-6"))
+        assert last is not None
+        # its last row is 2,497 (row 2,498 of the file, counting the header)
+        assert last.attributes == {"Priority": f"P{(2_497 // 7) % 4}"}
+        logged = session.scalars(
+            select(Event.summary).where(Event.order_id == last.id, Event.kind == "log.entry")
+        ).all()
+        assert len(logged) == len(range(6, 2_500, 7))

@@ -6,6 +6,7 @@ full-width digits and letters (２０２６, ＡＢＣ) read as their half-width
 Free text such as a customer's name is kept as typed, only trimmed.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -59,9 +60,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+@functools.lru_cache(maxsize=1024)
 def match_key(text: str) -> str:
     """How header names and value-map words are compared: folded, case-
-    insensitive, without spaces, underscores, hyphens or dots."""
+    insensitive, without spaces, underscores, hyphens or dots. Cached: a
+    file repeats the same few words (statuses, ``?``) on every row."""
     folded = fold(text).casefold()
     return re.sub(r"[\s_\-.・:：()（）*＊]+", "", folded)
 

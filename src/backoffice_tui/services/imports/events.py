@@ -7,21 +7,27 @@ own id when there is a ``key`` column, else the row's values), so that
 importing the same log again, or a later export that repeats its rows,
 adds only what is new. Orders and customers the log names but the
 database lacks are created (customers with ``create_customers``); an
-order's title and attributes are those of its last row.
+order's title and attributes are those of its last row new to the
+database: each chunk writes those of its last row of each order, and only
+a digest of what was written is kept, so memory does not grow with the
+attributes of the log.
 """
 
+import bisect
 import hashlib
+import itertools
 import sys
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
 from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.services.imports.customers import create_customers, new_customer
-from backoffice_tui.services.imports.records import CHUNK, SourceRow
+from backoffice_tui.services.imports.records import SourceRow
 from backoffice_tui.services.imports.run import (
     Invalid,
     Pending,
@@ -37,7 +43,9 @@ from backoffice_tui.store.base import table_of
 from backoffice_tui.store.models import Customer, Event, Order
 
 KIND = "log.entry"
-_INTERNED = 40  # attribute values up to this long are shared between rows
+# rows checked and written at a time: each event carries its row's other columns,
+# so a chunk of them weighs more than one of other records
+_CHUNK = 500
 
 
 def source_key(row: SourceRow) -> str:
@@ -46,28 +54,60 @@ def source_key(row: SourceRow) -> str:
     values = row.values
     key = values.get("key")
     if key is not None:
-        parts = ["key", values.get("customer"), values.get("order"), key]
+        parts = ["key", shown(values.get("customer")), shown(values.get("order")), str(key)]
     else:
-        parts = [shown(values.get(name)) for name in sorted(values)]
+        parts = [shown(values[name]) for name in sorted(values)]
         for name, text in sorted((row.attributes or {}).items()):
             parts += [name, text]
-    text = "\x1f".join(shown(p) for p in parts)
+    text = "\x1f".join(parts)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-@dataclass
+@dataclass(slots=True)
 class _OrderState:
     """An order the log names: its id (None until written), its customer,
-    and its title and attributes as of the last row seen."""
+    and a digest of its title and attributes as last written (or read)."""
 
     order_id: int | None
     customer_id: int | None
     customer: str
-    title: str
-    attributes: dict[str, str]
     new: bool
     row: int
-    stored: tuple[str, dict[str, str]]  # the title and attributes in the database
+    state: int
+    received: date | None = None  # a new order's: the day of its first event
+    received_written: date | None = None
+
+
+class _Seen:
+    """The events of this file so far, by the first 8 bytes of their keys,
+    kept sorted in an array (8 bytes each) plus the current chunk's set."""
+
+    def __init__(self) -> None:
+        self._sorted = array("Q")
+        self._chunk: set[int] = set()
+
+    def __contains__(self, number: int) -> bool:
+        if number in self._chunk:
+            return True
+        index = bisect.bisect_left(self._sorted, number)
+        return index < len(self._sorted) and self._sorted[index] == number
+
+    def add(self, number: int) -> None:
+        self._chunk.add(number)
+
+    def settle(self) -> None:
+        """Move the chunk's into the array (two sorted runs: a quick sort)."""
+        if self._chunk:
+            self._sorted = array("Q", sorted(itertools.chain(self._sorted, self._chunk)))
+            self._chunk.clear()
+
+
+def _state(title: str, attributes: dict[str, str]) -> int:
+    text = "\x1f".join([title, *(f"{k}\x1e{v}" for k, v in sorted(attributes.items()))])
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest())
+
+
+_NOTHING = _state("", {})
 
 
 class EventImport:
@@ -76,14 +116,16 @@ class EventImport:
         self.run = run
         self.people = People(run.session, run.source.users, run.source.create_users)
         self.actors: dict[str, int] = {}
-        self.seen: set[str] = set()
+        self.seen = _Seen()
         self.orders: dict[str, _OrderState] = {}
+        self.updated: set[str] = set()
+        self.to_create: list[tuple[str, _OrderState]] = []  # new orders not written yet
         self.customers: dict[str, int] = {}
         self.new_customers: dict[str, Pending] = {}
         self.default_actor: tuple[int | None, str] = (run.ctx.actor.user_id, run.ctx.actor.login)
 
     def chunks(self, rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
-        return batches(rows)
+        return batches(rows, _CHUNK)
 
     def process(self, chunk: list[SourceRow]) -> None:
         run = self.run
@@ -92,10 +134,13 @@ class EventImport:
         stored = set(
             run.session.scalars(select(Event.source_key).where(Event.source_key.in_(keys)))
         )
-        self._look_up(rows)
+        stored_orders = self._look_up(rows)
         pending: list[tuple[SourceRow, str]] = []
+        # each order's last new row in the chunk: rows imported before have
+        # had their say, so importing a log again changes nothing
+        last: dict[str, SourceRow] = {}
         for row, key in zip(rows, keys, strict=True):
-            if key in stored or key in self.seen:
+            if key in stored or int(key[:16], 16) in self.seen:
                 run.report.unchanged += 1
                 continue
             try:
@@ -103,18 +148,26 @@ class EventImport:
             except Invalid as error:
                 run.invalid(row, error)
                 continue
-            self.seen.add(key)
+            self.seen.add(int(key[:16], 16))
             pending.append((row, key))
-            run.created(f"event of row {row.number}", {"key": key})
-        for row in rows:
+            run.created(f"event of row {row.number}", {"key": key}, listed=False)
             order = row.values.get("order")
-            if order is not None and order in self.orders:
-                self._remember(self.orders[order], row)
+            if order is not None:
+                last[order] = row
+                state = self.orders[order]
+                if state.new:
+                    day = row.values["at"].astimezone().date()
+                    if state.received is None or day < state.received:
+                        state.received = day
+        self.seen.settle()
+        changes = [self._state_change(code, row, stored_orders) for code, row in last.items()]
         if run.writing:
             self._write(pending)
+            self._write_states([c for c in changes if c is not None])
 
-    def _look_up(self, rows: list[SourceRow]) -> None:
-        """Load the customers and orders of these rows not met before."""
+    def _look_up(self, rows: list[SourceRow]) -> dict[str, tuple[str, dict[str, str]]]:
+        """Load the customers and orders of these rows not met before; the
+        title and attributes of each of their orders in the database."""
         run = self.run
         defaults = run.source.defaults
         codes = {r.values.get("customer") or defaults.get("customer") for r in rows}
@@ -124,7 +177,8 @@ class EventImport:
                 select(Customer.code, Customer.id).where(Customer.code.in_(wanted))
             ):
                 self.customers[code] = customer_id
-        orders = {r.values.get("order") for r in rows} - set(self.orders) - {None}
+        orders = {r.values.get("order") for r in rows} - {None}
+        stored: dict[str, tuple[str, dict[str, str]]] = {}
         if orders:
             for order_id, code, customer_id, customer, title, attributes in run.session.execute(
                 select(
@@ -138,17 +192,13 @@ class EventImport:
                 .join(Customer, Customer.id == Order.customer_id)
                 .where(Order.code.in_(orders))
             ):
-                attributes = attributes or {}
-                self.orders[code] = _OrderState(
-                    order_id,
-                    customer_id,
-                    customer,
-                    title,
-                    attributes,
-                    False,
-                    0,
-                    (title, attributes),
-                )
+                stored[code] = (title, attributes or {})
+                if code not in self.orders:
+                    state = _state(title, attributes or {})
+                    self.orders[code] = _OrderState(
+                        order_id, customer_id, sys.intern(customer), False, 0, state
+                    )
+        return stored
 
     def _customer(self, row: SourceRow) -> str:
         run = self.run
@@ -184,22 +234,80 @@ class EventImport:
             self.actors[actor] = self.people.find(actor, "actor", self.run)
         order = values.get("order")
         if order is not None and order not in self.orders:
-            self.orders[order] = _OrderState(
-                None, self.customers.get(customer), customer, "", {}, True, row.number, ("", {})
+            state = _OrderState(
+                None,
+                self.customers.get(customer),
+                sys.intern(customer),  # the same few customers for many orders
+                True,
+                row.number,
+                _NOTHING,
             )
+            self.orders[order] = state
+            self.to_create.append((order, state))
             self.run.created(f"order {order}", {"customer": customer, "row": row.number})
 
-    def _remember(self, state: _OrderState, row: SourceRow) -> None:
-        """The order's title and attributes after this row (later rows win)."""
-        values = row.values
-        if "title" in values:
-            state.title = values["title"] or ""
-        attributes, _ = attribute_changes(self.run, row.attributes, state.attributes)
-        state.attributes = {
-            name: sys.intern(text) if len(text) <= _INTERNED else text
-            for name, text in attributes.items()
-        }
-        state.row = row.number
+    def _state_change(
+        self, code: str, row: SourceRow, stored: dict[str, tuple[str, dict[str, str]]]
+    ) -> tuple[_OrderState, str, dict[str, str], list[tuple[str, Any, Any]]] | None:
+        """The order's title and attributes after its last row of the chunk,
+        if they differ from those last written: (order, title, attributes,
+        diffs). Rows of later chunks win, so the last row of the log is the
+        order's state."""
+        state = self.orders.get(code)
+        if state is None:  # a bad row's order
+            return None
+        old_title, old_attributes = stored.get(code, ("", {}))
+        title = (row.values["title"] or "") if "title" in row.values else old_title
+        attributes, diffs = attribute_changes(self.run, row.attributes, old_attributes)
+        digest = _state(title, attributes)
+        if digest == state.state:
+            return None
+        state.state = digest
+        if title != old_title:
+            diffs.insert(0, ("title", old_title, title))
+        if state.new or code in self.updated:
+            # what it changes from differs between a dry run and the real
+            # import (which wrote the previous chunk's state): only the new state counts
+            self.run.note(f"order {code}\x1f{digest:x}")
+        else:
+            self.updated.add(code)
+            self.run.updated(row.number, f"order {code}", diffs)
+        return state, title, attributes, diffs
+
+    def _write_states(
+        self, changes: list[tuple[_OrderState, str, dict[str, str], list[tuple[str, Any, Any]]]]
+    ) -> None:
+        run = self.run
+        if not changes:
+            return
+        table = table_of(Order)
+        run.session.execute(
+            update(table).where(table.c.id == bindparam("b_id")),
+            [
+                {
+                    "b_id": state.order_id,
+                    "title": title,
+                    "attributes": attributes,
+                    "search_text": attribute_search_text(attributes, title),
+                }
+                for state, title, attributes, _ in changes
+            ],
+        )
+        label = run.ctx.actor.label
+        for state, _, _, diffs in changes:
+            if state.new:
+                continue
+            assert state.order_id is not None
+            run.event(
+                entity="order",
+                entity_id=state.order_id,
+                kind="import.updated",
+                summary=f"{label} imported changes to order from a log: "
+                + ", ".join(name for name, _, _ in diffs),
+                customer_id=state.customer_id,
+                order_id=state.order_id,
+                payload=run.payload(state.row, diffs),
+            )
 
     def _write(self, pending: list[tuple[SourceRow, str]]) -> None:
         run = self.run
@@ -250,7 +358,7 @@ class EventImport:
     def _create_orders(self) -> None:
         """Insert the orders met in this chunk that are not written yet."""
         run = self.run
-        new = [(code, s) for code, s in self.orders.items() if s.new and s.order_id is None]
+        new, self.to_create = self.to_create, []
         if not new:
             return
         table = table_of(Order)
@@ -263,7 +371,7 @@ class EventImport:
                 {
                     "code": code,
                     "customer_id": state.customer_id,
-                    "received_on": run.now.date(),
+                    "received_on": state.received,
                     "priority": 3,
                     "title": "",
                     "attributes": {},
@@ -276,6 +384,7 @@ class EventImport:
         label = run.ctx.actor.label
         for order_id, (code, state) in zip(ids, new, strict=True):
             state.order_id = order_id
+            state.received_written = state.received
             run.event(
                 entity="order",
                 entity_id=order_id,
@@ -287,72 +396,20 @@ class EventImport:
             )
 
     def finish(self) -> None:
-        """Each order's title and attributes become its last row's; a new
-        order's received date is the day of its first event."""
-        run = self.run
-        updates = []
-        for code, state in self.orders.items():
-            old_title, old_attributes = state.stored
-            if state.title == old_title and state.attributes == old_attributes:
-                continue
-            diffs: list[tuple[str, Any, Any]] = []
-            if state.title != old_title:
-                diffs.append(("title", old_title, state.title))
-            diffs += [
-                (f"[{name}]", old_attributes.get(name), state.attributes.get(name))
-                for name in dict.fromkeys([*old_attributes, *state.attributes])
-                if old_attributes.get(name) != state.attributes.get(name)
-            ]
-            if not state.new:
-                run.updated(state.row, f"order {code}", diffs)
-            if run.writing and state.order_id is not None:
-                updates.append(
-                    {
-                        "b_id": state.order_id,
-                        "title": state.title,
-                        "attributes": state.attributes,
-                        "search_text": attribute_search_text(state.attributes, state.title),
-                    }
-                )
-                if not state.new:
-                    run.event(
-                        entity="order",
-                        entity_id=state.order_id,
-                        kind="import.updated",
-                        summary=f"{run.ctx.actor.label} imported changes to order {code}: "
-                        + ", ".join(name for name, _, _ in diffs),
-                        customer_id=state.customer_id,
-                        order_id=state.order_id,
-                        payload=run.payload(state.row, diffs),
-                    )
-        if updates:
-            table = table_of(Order)
-            run.session.execute(update(table).where(table.c.id == bindparam("b_id")), updates)
-        if run.writing:
+        if self.run.writing:
             self._received_dates()
 
     def _received_dates(self) -> None:
-        """New orders were received on the day of their first event."""
-        run = self.run
-        new = [s.order_id for s in self.orders.values() if s.new and s.order_id is not None]
-        if not new:
-            return
-        first = (
-            select(Event.order_id, Event.at)
-            .where(Event.kind == KIND)
-            .order_by(Event.order_id, Event.at)
-        )
-        earliest: dict[int | None, datetime] = {}
-        for start in range(0, len(new), CHUNK):
-            for order_id, at in run.session.execute(
-                first.where(Event.order_id.in_(new[start : start + CHUNK]))
-            ):
-                earliest.setdefault(order_id, at)
-        table = table_of(Order)
-        run.session.execute(
-            update(table).where(table.c.id == bindparam("b_id")),
-            [{"b_id": i, "received_on": at.astimezone().date()} for i, at in earliest.items()],
-        )
+        """New orders were received on the day of their first event (a row
+        of a later chunk may be earlier than those the order was made with)."""
+        moved = [
+            {"b_id": s.order_id, "received_on": s.received}
+            for s in self.orders.values()
+            if s.new and s.received != s.received_written
+        ]
+        if moved:
+            table = table_of(Order)
+            self.run.session.execute(update(table).where(table.c.id == bindparam("b_id")), moved)
 
 
 def _summary(status: str | None, summary: str | None, order: str | None) -> str:

@@ -130,11 +130,12 @@ class Run:
         value = row.values.get(error.field)
         self.problem(BadRow(row.number, self.column(error.field), shown(value), error.reason))
 
-    def created(self, key: str, values: Mapping[str, Any]) -> None:
+    def created(self, key: str, values: Mapping[str, Any], listed: bool = True) -> None:
+        """A new record (``listed``: named in the report's list of them)."""
         self.report.created += 1
         text = "\x1f".join(f"{k}={shown(v)}" for k, v in sorted(values.items()))
         self._digest.update(f"created\x1f{key}\x1f{text}\x1e".encode())
-        if len(self.report.created_keys) < self.options.listed:
+        if listed and len(self.report.created_keys) < self.options.listed:
             self.report.created_keys.append(key)
 
     def updated(
@@ -193,6 +194,12 @@ class Run:
                 "source_key": source_key,
             }
         )
+
+    def note(self, text: str) -> None:
+        """A change to a record already counted (created or updated) in this
+        import, said the same way in a dry run and when applying: in the
+        digest only."""
+        self._digest.update(f"{text}\x1e".encode())
 
     def payload(self, row: int, diffs: Iterable[tuple[str, Any, Any]] = ()) -> dict[str, Any]:
         data: dict[str, Any] = {"source": self.source.name, "row": row}

@@ -54,6 +54,8 @@ def template_text(kind: RecordKind) -> str:
         'fill_down = ["区分"] # blank cells take the value above',
         "create_customers = true  # orders, events: an unknown customer code becomes a customer",
         "create_users = true # a name no user has becomes an inactive placeholder user",
+        "create_steps = true # work-items: rows of an order the database lacks become its",
+        "                    # steps (a task list), on a template version made for them",
         "attributes = false  # do not keep the columns no field maps (kept by default)",
         'drop = ["メモ", { letters = "P:ZZ" }]  # columns not kept as attributes',
         "",

@@ -36,6 +36,7 @@ KINDS = [
     (RecordKind.WORK_ITEMS, "Work item changes (from an export of the queue)"),
     (RecordKind.CUSTOMERS, "Customers"),
     (RecordKind.ORDERS, "Orders"),
+    (RecordKind.EVENTS, "A log: one row per change, onto the timeline"),
 ]
 
 

@@ -161,9 +161,48 @@ def test_a_column_the_file_lacks_is_one_line_with_close_names(tmp_path: Path) ->
         ("[skip]\nwhere = [{ column = 'NO', matches = '(' }]", "where matches '('"),
         ("[columns]\nstatus = { letter = '1' }", 'or { letter = "F" }'),
         ("[combine]\nstep = { columns = [] }", "columns must list the columns to join"),
+        ('drop = [{ letters = "Z:A" }]', 'a range of columns is { letters = "P:ZZ" }'),
+        ('drop = [{ letters = "P-Q" }]', 'a range of columns is { letters = "P:ZZ" }'),
+        ("attributes = 1", "attributes must be true or false"),
+        ('[users]\n"Caller 2403" = 5', "[users] 'Caller 2403' must be a login"),
+        ("create_customers = true", "create_customers applies to orders, events and work-items"),
+        ("create_steps = true", "create_steps applies to work-items"),
+        ('repeated = "last"', "repeated does not apply to events"),
     ],
 )
 def test_option_mistakes_are_explained(tmp_path: Path, text: str, message: str) -> None:
+    kind = RecordKind.WORK_ITEMS
+    if "create_" in text:
+        kind = RecordKind.CUSTOMERS
+    if 'repeated = "last"' in text:
+        kind = RecordKind.EVENTS
     with pytest.raises(InvalidInput) as refused:
-        load_mapping(mapping_file(tmp_path, text), RecordKind.WORK_ITEMS)
+        load_mapping(mapping_file(tmp_path, text), kind)
     assert message in str(refused.value)
+
+
+def test_unmapped_columns_are_kept_as_attributes_unless_dropped(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "customers.csv",
+        [
+            ["code", "name", "Region", "Account manager", "Memo", "Memo", "Score"],
+            ["K1", "Minato", "Kanto", "?", "first", "second", "#N/A"],
+            ["K2", "Sakura", "", "Ito", "", "", "3"],
+        ],
+    )
+    text = 'empty = ["?"]\n[columns]\ncode = "code"\nname = "name"\n'
+    rows, _ = imported_rows(path, RecordKind.CUSTOMERS, mapping_file(tmp_path, text))
+    # blank cells and words for empty are left out; two columns of one name stay apart
+    assert [r.attributes for r in rows] == [
+        {"Region": "Kanto", "Memo": "first", "Memo (F)": "second", "Score": "#N/A"},
+        {"Account manager": "Ito", "Score": "3"},
+    ]
+    dropped = text.replace("[columns]", 'drop = ["Region", { letters = "E:F" }]\n[columns]')
+    rows, _ = imported_rows(path, RecordKind.CUSTOMERS, mapping_file(tmp_path, dropped))
+    assert [r.attributes for r in rows] == [
+        {"Score": "#N/A"},
+        {"Account manager": "Ito", "Score": "3"},
+    ]
+    none = text.replace("[columns]", "attributes = false\n[columns]")
+    rows, _ = imported_rows(path, RecordKind.CUSTOMERS, mapping_file(tmp_path, none))
+    assert [r.attributes for r in rows] == [None, None]

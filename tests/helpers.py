@@ -1,17 +1,22 @@
 """Helpers shared by the test modules: approval stages, waiting on the
-running console, the messages it dispatches, typing into it, and the event
-log as the CLI shows it."""
+running console, the messages it dispatches, typing into it, the event
+log as the CLI shows it, and records as imports leave them."""
 
 import time
 from collections.abc import Callable
+from datetime import date
 
 import psycopg
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from backoffice_tui.domain.templates import ApprovalStageSpec
+from backoffice_tui.domain.text import attribute_search_text
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import Customer, Order, WorkItem
 from tests.cli.support import libpq_dsn, ok_json
 from tests.tui.conftest import settle
 
@@ -83,3 +88,42 @@ def database_connections(url: str) -> int:
         ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def give_item(
+    db: Database,
+    item_id: int,
+    attributes: dict[str, str] | None = None,
+    *,
+    planned: tuple[date | None, date | None] = (None, None),
+    actual: tuple[date | None, date | None] = (None, None),
+) -> None:
+    """What an import of a project sheet leaves on a work item: its
+    attributes (with their search text) and its planned and actual dates."""
+    with db.write() as session:
+        item = session.get_one(WorkItem, item_id)
+        item.attributes = dict(attributes or {})
+        item.search_text = attribute_search_text(item.attributes)
+        item.planned_start_on, item.planned_finish_on = planned
+        item.actual_start_on, item.actual_finish_on = actual
+
+
+def give_order(
+    db: Database, order_id: int, title: str = "", attributes: dict[str, str] | None = None
+) -> None:
+    """What an import of orders leaves on an order: a title and attributes."""
+    with db.write() as session:
+        order = session.get_one(Order, order_id)
+        order.title = title
+        order.attributes = dict(attributes or {})
+        order.search_text = attribute_search_text(order.attributes, title)
+
+
+def give_customer(db: Database, code: str, attributes: dict[str, str]) -> None:
+    """What an import of customers leaves on a customer: attributes."""
+    with db.write() as session:
+        customer = session.scalars(select(Customer).where(Customer.code == code)).one()
+        customer.attributes = dict(attributes)
+        customer.search_text = attribute_search_text(
+            attributes, customer.code, customer.name, customer.reading
+        )

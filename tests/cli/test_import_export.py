@@ -3,13 +3,17 @@
 import csv
 import json
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from backoffice_tui.cli.commands import imports as import_command
+from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import Team, WorkItem
 from tests.cli.support import (
     as_operator,
     assert_one_line_error,
@@ -18,6 +22,7 @@ from tests.cli.support import (
     ok,
     ok_json,
 )
+from tests.helpers import give_customer, give_item, give_order
 from tests.io.files import (
     INCIDENT_LOG_MAPPING,
     incident_log_csv,
@@ -235,6 +240,55 @@ def test_export_to_standard_output_and_to_files(admin: list[str], tmp_path: Path
     again = invoke(*admin, "export", "queue", "--output", str(path))
     assert_one_line_error(again, contains="exists; use --force to replace it")
     ok(*admin, "export", "queue", "--output", str(path), "--force")
+
+
+def test_dates_titles_and_attributes_export_and_import_back_unchanged(
+    admin: list[str], demo_db: Database, tmp_path: Path
+) -> None:
+    with demo_db.read() as session:
+        first, second = session.scalars(
+            select(WorkItem)
+            .join(Team, Team.id == WorkItem.team_id)
+            .where(Team.code == "build")
+            .order_by(WorkItem.id)
+            .limit(2)
+        ).all()
+    give_item(
+        demo_db,
+        first.id,
+        {"Budget code": "B-1", "Site": "[bold]Osaka"},
+        planned=(date(2026, 4, 1), date(2026, 4, 10)),
+        actual=(date(2026, 4, 2), None),
+    )
+    give_item(demo_db, second.id, {"Site": "Kyoto", "Phase": "2"})
+    give_order(demo_db, first.order_id, "Rack move")
+    give_customer(demo_db, "C0001", {"Region": "Kansai", "Rank": "A"})
+    give_customer(demo_db, "C0002", {"Rank": "B"})
+
+    queue = tmp_path / "queue.xlsx"
+    export_build_queue(admin, queue)
+    header = [c.value for c in next(load_workbook(queue).active.iter_rows(max_row=1))]
+    assert header[-8:] == [
+        "order title",
+        "planned start",
+        "planned finish",
+        "actual start",
+        "actual finish",
+        "Budget code",
+        "Site",
+        "Phase",
+    ]
+    again = ok(*admin, "import", str(queue), "--as", "work-items").stdout
+    assert "0 created, 0 updated" in again
+
+    customers = tmp_path / "customers.csv"
+    ok(*admin, "export", "customers", "--output", str(customers))
+    with customers.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["code", "name", "reading", "segment", "notes", "Region", "Rank"]
+    assert rows[1][0] == "C0001" and rows[1][-2:] == ["Kansai", "A"]
+    again = ok(*admin, "import", str(customers), "--as", "customers").stdout
+    assert "0 created, 0 updated" in again
 
 
 def test_export_mistakes(admin: list[str]) -> None:

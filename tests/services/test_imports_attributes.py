@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from backoffice_tui.services.customers.search import list_customers
 from backoffice_tui.services.imports import ImportRejected, RecordKind
+from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Customer, Order, WorkItem
 from tests.io.files import write_csv
-from tests.services.test_imports import apply, items_of
+from tests.services.test_imports import apply, export_build_queue, items_of
 
 
 def customer(db: Database, code: str) -> Customer:
@@ -111,3 +113,36 @@ def test_a_step_cannot_move_to_another_team_by_import(
     assert "cannot move" in problem.reason
     same = write_csv(tmp_path / "same.csv", [["id", "team"], [item.id, "build"]])
     assert apply(admin, same, RecordKind.WORK_ITEMS).unchanged == 1
+
+
+def test_an_export_with_attributes_and_dates_imports_back_unchanged(
+    as_user: Any, demo_db: Database, tmp_path: Path
+) -> None:
+    admin = as_user("admin-ito")
+    items = (items_of(demo_db, "ready") + items_of(demo_db, "waiting"))[:2]
+    path = write_csv(
+        tmp_path / "w.csv",
+        [
+            ["id", "planned finish", "Budget code", "Site"],
+            [items[0].id, "2026-06-30", "B-1", "Osaka"],
+            [items[1].id, "", "B-2", ""],
+        ],
+    )
+    apply(admin, path, RecordKind.WORK_ITEMS)
+    # the queue's text filter finds an item by its attribute
+    found = list_queue(
+        demo_db, None, QueueFilter(team="build", text="osaka"), today=date.today(), limit=10
+    )
+    assert [r.id for r in found] == [items[0].id]
+    exported = export_build_queue(admin, tmp_path / "build.xlsx")
+    header = [c.value for c in next(load_workbook(exported).active.iter_rows(max_row=1))]
+    assert header[-6:] == [
+        "planned start",
+        "planned finish",
+        "actual start",
+        "actual finish",
+        "Budget code",
+        "Site",
+    ]
+    report = apply(admin, exported, RecordKind.WORK_ITEMS)
+    assert (report.updated, report.created) == (0, 0) and report.unchanged > 2

@@ -10,6 +10,7 @@ from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
 from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Team, User, WorkItem
+from tests.helpers import give_item, give_order
 
 
 def _all(db: Database, queue_filter: QueueFilter, actor=None) -> list:  # type: ignore[no-untyped-def]
@@ -79,3 +80,30 @@ def test_unknown_team_or_user_is_reported(demo_db: Database) -> None:
         _all(demo_db, QueueFilter(team="nope"))
     with pytest.raises(NotFound, match="no user 'ghost'"):
         _all(demo_db, QueueFilter(assignee="ghost"))
+
+
+def _items(db: Database, count: int) -> list[WorkItem]:
+    with db.read() as session:
+        return list(session.scalars(select(WorkItem).order_by(WorkItem.id).limit(count)))
+
+
+def test_the_text_filter_finds_attribute_values_and_order_titles(demo_db: Database) -> None:
+    items = _items(demo_db, 400)
+    item = items[0]
+    other = next(i for i in items if i.order_id != item.order_id)
+    give_item(demo_db, item.id, {"Site": "Ｏｓａｋａ 2F", "Budget": "100%"})
+    give_order(demo_db, other.order_id, "Rack move", {"Ticket": "INC-77"})
+    every = tuple(WorkStatus)
+
+    def found(text: str) -> set[int]:
+        return {r.id for r in _all(demo_db, QueueFilter(text=text, statuses=every))}
+
+    assert found("osaka 2f") == {item.id}  # folded: width and case ignored
+    assert found("100%") == {item.id}  # % is a character, not a wildcard
+    assert not found("1%0")
+    with demo_db.read() as session:
+        order_items = set(
+            session.scalars(select(WorkItem.id).where(WorkItem.order_id == other.order_id))
+        )
+    assert found("rack MOVE") == found("inc-77") == order_items
+    assert other.id in order_items

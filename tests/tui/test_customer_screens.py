@@ -2,19 +2,23 @@
 
 from datetime import date
 
-from textual.widgets import OptionList
+from sqlalchemy import select
+from textual.containers import VerticalScroll
+from textual.widgets import OptionList, Static
 
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.services.customers.search import customer_detail
 from backoffice_tui.services.customers.timeline import customer_timeline
 from backoffice_tui.services.work.queue import QueueFilter, list_queue
 from backoffice_tui.store.database import Database
+from backoffice_tui.store.models import Order
 from backoffice_tui.tui.screens.customer import CustomerScreen, parse_date_range
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
+from backoffice_tui.tui.screens.dialogs import ShowLines
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.timeline_table import TimelineTable
-from tests.helpers import MessageLog
+from tests.helpers import MessageLog, give_customer, give_order
 from tests.tui.conftest import MakeApp, settle
 
 
@@ -175,3 +179,56 @@ async def test_enter_on_a_handoff_event_opens_the_handoff(
         await settle(pilot)
         assert isinstance(app.screen, HandoffScreen)
         assert app.screen.handoff_id == entry.entity_id
+
+
+async def test_the_customer_shows_its_attributes_and_its_orders_titles(
+    console: MakeApp, demo_db: Database
+) -> None:
+    many = {f"Column {n:02}": f"value {n}" for n in range(1, 40)}
+    give_customer(demo_db, "C0006", {"Rank": "[bold]x", **many})
+    line = customer_detail(demo_db, "C0006").lines[0]
+    with demo_db.read() as session:
+        order_id = session.scalar(select(Order.id).where(Order.code == line.order_code))
+    assert order_id is not None
+    give_order(demo_db, order_id, "[b]Rack move")
+    app = console("kimura")
+    log = MessageLog()
+    async with app.run_test(size=(80, 24), message_hook=log.hook) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen("C0006"))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomerScreen)
+        details = screen.query_one("#details", Static)
+        assert details.display and details.size.height <= 2  # the timeline keeps its room
+        summary = str(details.render())
+        assert summary.startswith("Details (40; i shows all)  Rank: [bold]x  Column 01: value 1")
+        prompts = [str(o.prompt) for o in screen.query_one("#lines", OptionList).options]
+        assert any(p.startswith(f"{line.order_code:<13} [b]Rack move ") for p in prompts)
+        # every line has the title column (blank without a title): the services line up
+        services = [line.service for line in customer_detail(demo_db, "C0006").lines]
+        assert [p[33 : 33 + len(s)] for p, s in zip(prompts, services, strict=True)] == services
+
+        await pilot.press("i")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ShowLines)
+        shown = str(dialog.query_one(VerticalScroll).query_one(Static).render()).splitlines()
+        assert shown == ["Rank: [bold]x", *(f"{k}: {v}" for k, v in many.items())]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+async def test_a_customer_without_attributes_says_so(console: MakeApp) -> None:
+    app = console("kimura")
+    log = MessageLog()
+    async with app.run_test(size=(80, 24), message_hook=log.hook) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen("C0006"))
+        await settle(pilot)
+        assert not app.screen.query_one("#details", Static).display
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        assert log.notifications[-1] == "C0006 has no details from imported files"

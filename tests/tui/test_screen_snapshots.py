@@ -5,11 +5,12 @@ The data, today and the time zone are pinned, so a picture only changes when
 its screen does; review a changed picture before accepting it."""
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import OptionList
@@ -22,22 +23,25 @@ from backoffice_tui.services.customers.saved_views import (
     queue_view_filters,
     save_view,
 )
+from backoffice_tui.services.customers.search import customer_detail
 from backoffice_tui.services.work.queue import QueueFilter, QueueSort
 from backoffice_tui.store.base import utc_now
+from backoffice_tui.store.models import Order
 from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.screens.application_form import ApplicationForm
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.bulk_results import BulkResults
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
-from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne
+from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne, ShowLines
 from backoffice_tui.tui.screens.handoff import DocumentHistory, HandoffScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.widgets.queue_table import QueueTable
 from tests.conftest import resolve_actor_for
-from tests.helpers import type_text
+from tests.helpers import give_customer, give_item, give_order, type_text
 from tests.io.files import write_csv
 from tests.tui.conftest import SNAPSHOT_DAY, settle
 
@@ -83,6 +87,54 @@ async def handoff(pilot: Pilot[object]) -> None:
 
 async def work_item(pilot: Pilot[object]) -> None:
     await press(pilot, "2", "enter")
+
+
+async def work_item_details(pilot: Pilot[object]) -> None:
+    """An item and order an import of a project sheet filled: dates, a title
+    and more columns than fit at 80x24."""
+    await press(pilot, "2")
+    row = pilot.app.screen.query_one(QueueTable).current_row
+    assert row is not None
+    db = app_of(pilot).workspace.db
+    attributes = {
+        "Site": "[bold]Osaka 2F",
+        **{f"Column {n:02}": f"value {n}" for n in range(1, 40)},
+    }
+    give_item(
+        db,
+        row.id,
+        attributes,
+        planned=(date(2026, 11, 16), date(2026, 11, 27)),
+        actual=(date(2026, 11, 17), None),
+    )
+    with db.read() as session:
+        order_id = session.scalar(select(Order.id).where(Order.code == row.order_code))
+    assert order_id is not None
+    give_order(db, order_id, "Rack move, building B", {"Ticket": "INC-77"})
+    await press(pilot, "enter")
+
+
+async def work_item_details_below(pilot: Pilot[object]) -> None:
+    await work_item_details(pilot)
+    await press(pilot, "pagedown")
+
+
+async def customer_details(pilot: Pilot[object]) -> None:
+    """A customer and an order an import filled: attributes and a title."""
+    db = app_of(pilot).workspace.db
+    many = {f"Column {n:02}": f"value {n}" for n in range(1, 13)}
+    give_customer(db, "C0006", {"Region": "Kansai", "Rank": "[bold]A", **many})
+    code = customer_detail(db, "C0006").lines[0].order_code
+    with db.read() as session:
+        order_id = session.scalar(select(Order.id).where(Order.code == code))
+    assert order_id is not None
+    give_order(db, order_id, "Rack move, building B")
+    await customer(pilot)
+
+
+async def customer_details_dialog(pilot: Pilot[object]) -> None:
+    await customer_details(pilot)
+    await press(pilot, "i")
 
 
 async def import_prompt(pilot: Pilot[object]) -> None:
@@ -190,7 +242,11 @@ CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
     (customer, "kimura", CustomerScreen),
     (handoffs, "olivia", HandoffsScreen),
     (handoff, "olivia", HandoffScreen),
+    (customer_details, "kimura", CustomerScreen),
+    (customer_details_dialog, "kimura", ShowLines),
     (work_item, "kimura", WorkItemScreen),
+    (work_item_details, "kimura", WorkItemScreen),
+    (work_item_details_below, "kimura", WorkItemScreen),
     (import_prompt, "kimura", ImportScreen),
     (import_report, "kimura", ImportScreen),
     (help_keys, "kimura", HelpScreen),

@@ -2,6 +2,7 @@
 
 import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 # C0 and C1 control characters, DEL included; tab and newline are handled apart.
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
@@ -42,3 +43,9 @@ def attribute_search_text(attributes: Mapping[str, str], *parts: str | None) -> 
     """What the text filters match besides a record's own columns: ``parts``
     (a title, a code) and its attribute values, folded; "" when all are blank."""
     return search_key(*parts, *attributes.values())
+
+
+def attribute_texts(attributes: Mapping[str, Any] | None) -> dict[str, str]:
+    """A record's attributes (header -> text as written) as text, in order:
+    what a screen shows, whatever a writer put in the column."""
+    return {str(k): "" if v is None else str(v) for k, v in (attributes or {}).items()}

@@ -197,7 +197,7 @@ HEADER_NAMES: dict[RecordKind, dict[str, tuple[str, ...]]] = {
 KNOWN_UNUSED: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.CUSTOMERS: (),
     RecordKind.ORDERS: (),
-    RecordKind.WORK_ITEMS: ("customer name", "顧客名"),
+    RecordKind.WORK_ITEMS: ("customer name", "顧客名", "order title"),
     RecordKind.EVENTS: (),
 }
 

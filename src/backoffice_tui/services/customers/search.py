@@ -1,13 +1,13 @@
 """Customers: listing, search and the facts shown for one customer."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import case, func, or_, select
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.domain.text import search_key
+from backoffice_tui.domain.text import attribute_texts, search_key
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Customer, Order, OrderLine, Service
 
@@ -35,6 +35,7 @@ class LineProgress:
     current_item_id: int | None = None
     step_statuses: tuple[str, ...] = ()  # one per step, in order
     step_dues: tuple[date, ...] = ()
+    order_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class CustomerDetail:
     customer: CustomerRow
     notes: str
     lines: list[LineProgress]
+    # the columns of imported files that no field holds: header -> text
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def _row(c: Customer) -> CustomerRow:
@@ -73,14 +76,14 @@ def customer_detail(db: Database, code: str) -> CustomerDetail:
         if customer is None:
             raise NotFound(f"no customer {code!r}")
         lines = session.execute(
-            select(OrderLine, Order.code, Service.name)
+            select(OrderLine, Order.code, Order.title, Service.name)
             .join(Order, Order.id == OrderLine.order_id)
             .join(Service, Service.id == OrderLine.service_id)
             .where(Order.customer_id == customer.id)
             .order_by(Order.received_on, Order.code, OrderLine.position)
         ).all()
         progress = []
-        for line, order_code, service in lines:
+        for line, order_code, order_title, service in lines:
             items = line.work_items
             finished = sum(1 for i in items if not WorkStatus(i.status).is_open)
             current = next((i for i in items if WorkStatus(i.status).is_open), None)
@@ -100,9 +103,15 @@ def customer_detail(db: Database, code: str) -> CustomerDetail:
                     current_item_id=current.id if current else None,
                     step_statuses=tuple(i.status for i in items),
                     step_dues=tuple(i.due_on for i in items),
+                    order_title=order_title,
                 )
             )
-        return CustomerDetail(customer=_row(customer), notes=customer.notes, lines=progress)
+        return CustomerDetail(
+            customer=_row(customer),
+            notes=customer.notes,
+            lines=progress,
+            attributes=attribute_texts(customer.attributes),
+        )
 
 
 def count_customers(db: Database) -> int:

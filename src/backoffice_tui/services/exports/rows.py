@@ -4,7 +4,10 @@ streams to a file without being held in memory.
 Each export is a header and a generator of rows (plain values: text,
 numbers, dates, times); writing them as CSV, XLSX or JSON is ``io``'s job.
 The work queue export has the columns an import of work items reads back
-(``id`` and ``version`` included), so it can round-trip through a spreadsheet.
+(``id`` and ``version`` included), so it can round-trip through a spreadsheet;
+the queue and customer exports end with one column per attribute (a column
+of an imported file that no field holds), which an import reads back as the
+same attribute.
 """
 
 from collections.abc import Iterator
@@ -12,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.text import search_key
@@ -24,12 +27,22 @@ from backoffice_tui.services.customers.saved_views import (
     timeline_filter_of,
 )
 from backoffice_tui.services.customers.timeline import TimelineFilter, count_timeline, iter_timeline
-from backoffice_tui.services.work.queue import QueueFilter, QueueSort, list_queue
+from backoffice_tui.services.work.queue import (
+    QueueFilter,
+    QueueSort,
+    item_extras,
+    list_queue,
+    queue_attribute_names,
+)
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Customer, Event
 
 CHUNK = 1000
 
+# the dates of a project sheet, named as an import of work items reads them back
+PLAN_COLUMNS = ("planned start", "planned finish", "actual start", "actual finish")
+# the order's title, for the reader: an import of work items reads past it
+ORDER_TITLE_COLUMN = "order title"
 QUEUE_COLUMNS = (
     "id",
     "customer",
@@ -74,7 +87,12 @@ def export_queue(
     today: date,
     sort: QueueSort = QueueSort.DUE,
 ) -> ExportTable:
-    """The work queue under ``queue_filter`` in ``sort`` order, as the screen lists it."""
+    """The work queue under ``queue_filter`` in ``sort`` order, as the screen
+    lists it, with its order's title, its planned and actual dates and its
+    attributes."""
+
+    # also where an unknown team, user or customer fails, before any file is opened
+    names = queue_attribute_names(db, actor, queue_filter, today=today)
 
     def rows() -> Iterator[tuple[Any, ...]]:
         after = None
@@ -82,7 +100,9 @@ def export_queue(
             window = list_queue(
                 db, actor, queue_filter, today=today, limit=CHUNK, after=after, sort=sort
             )
+            extras = item_extras(db, [r.id for r in window])
             for r in window:
+                extra = extras[r.id]
                 yield (
                     r.id,
                     r.customer_code,
@@ -96,17 +116,40 @@ def export_queue(
                     r.priority,
                     r.due,
                     r.version,
+                    extra.order_title,
+                    extra.planned_start,
+                    extra.planned_finish,
+                    extra.actual_start,
+                    extra.actual_finish,
+                    *(extra.attributes.get(name) for name in names),
                 )
             if len(window) < CHUNK:
                 return
             after = window[-1].sort_key(sort)
 
-    # an unknown team, user or customer fails here, before any file is opened
-    list_queue(db, actor, queue_filter, today=today, limit=1)
-    return ExportTable("queue", QUEUE_COLUMNS, rows())
+    columns = (*QUEUE_COLUMNS, ORDER_TITLE_COLUMN, *PLAN_COLUMNS, *names)
+    return ExportTable("queue", columns, rows())
+
+
+def _customer_attribute_names(db: Database, key: str | None) -> list[str]:
+    """The attribute names of the customers a search matches, first met first
+    in the order the customers were made; only customers with attributes are read."""
+    names: dict[str, None] = {}
+    with db.read() as session:
+        query = select(Customer.attributes).where(cast(Customer.attributes, Text) != "{}")
+        if key:
+            query = query.where(Customer.search_text.contains(key, autoescape=True))
+        for attributes in session.scalars(query.order_by(Customer.id)):
+            names.update(dict.fromkeys(attributes or {}))
+    return list(names)
 
 
 def export_customers(db: Database, search: str | None = None) -> ExportTable:
+    """Customers by code, in the columns an import of customers reads back,
+    their attributes last."""
+    key = search_key(search) if search else None
+    names = _customer_attribute_names(db, key)
+
     def rows() -> Iterator[tuple[Any, ...]]:
         last = ""
         with db.read() as session:
@@ -118,21 +161,23 @@ def export_customers(db: Database, search: str | None = None) -> ExportTable:
                         Customer.reading,
                         Customer.segment,
                         Customer.notes,
+                        Customer.attributes,
                     )
                     .where(Customer.code > last)
                     .order_by(Customer.code)
                     .limit(CHUNK)
                 )
-                if search:
-                    key = search_key(search)
+                if key:
                     query = query.where(Customer.search_text.contains(key, autoescape=True))
                 chunk = session.execute(query).all()
-                yield from (tuple(row) for row in chunk)
+                for code, name, reading, segment, notes, attributes in chunk:
+                    found = attributes or {}
+                    yield (code, name, reading, segment, notes, *(found.get(n) for n in names))
                 if len(chunk) < CHUNK:
                     return
                 last = chunk[-1].code
 
-    return ExportTable("customers", CUSTOMER_COLUMNS, rows())
+    return ExportTable("customers", (*CUSTOMER_COLUMNS, *names), rows())
 
 
 def export_events(db: Database, *, customer: str | None = None, since: int = 0) -> ExportTable:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from backoffice_tui.domain.errors import NotFound
+from backoffice_tui.domain.text import attribute_texts
 from backoffice_tui.services.events import HistoryEntry, entity_history
 from backoffice_tui.services.work.queue import QueueRow, get_queue_row
 from backoffice_tui.store.database import Database
@@ -39,6 +40,13 @@ class WorkItemDetail:
     blocked_reason: str | None
     skip_reason: str | None
     line: tuple[LineStep, ...]
+    order_title: str  # "" when the order has none
+    # (start, finish) as a plan gave them and as the work took them
+    planned: tuple[date | None, date | None]
+    actual: tuple[date | None, date | None]
+    # the columns of imported files that no field holds: header -> text
+    attributes: dict[str, str]
+    order_attributes: dict[str, str]
     notes: tuple[Note, ...]
     history: tuple[HistoryEntry, ...]
 
@@ -81,6 +89,11 @@ def work_item_detail(db: Database, item_id: int) -> WorkItemDetail:
             blocked_reason=item.blocked_reason,
             skip_reason=item.skip_reason,
             line=line,
+            order_title=order.title,
+            planned=(item.planned_start_on, item.planned_finish_on),
+            actual=(item.actual_start_on, item.actual_finish_on),
+            attributes=attribute_texts(item.attributes),
+            order_attributes=attribute_texts(order.attributes),
             notes=notes,
             history=history,
         )

@@ -56,7 +56,9 @@ class QueueFilter:
     statuses: tuple[WorkStatus, ...] = field(default_factory=lambda: tuple(OPEN_STATUSES))
     overdue: bool = False
     customer: str | None = None  # customer code
-    text: str | None = None  # customer code, name or reading, order code or step
+    # customer code, name or reading, order code or title, step, or the value
+    # of a column an imported file added to the customer, order or item
+    text: str | None = None
     my_teams: bool = False  # only the teams the operator belongs to
 
     def describe(self) -> str:
@@ -180,16 +182,22 @@ def _conditions(
         conditions.append(WorkItem.due_on < today)
     if queue_filter.text:
         text = queue_filter.text.strip()
+        key = search_key(text)
         conditions.append(
             or_(
                 WorkItem.customer_id.in_(
-                    select(Customer.id).where(
-                        Customer.search_text.contains(search_key(text), autoescape=True)
-                    )
+                    select(Customer.id).where(Customer.search_text.contains(key, autoescape=True))
                 ),
                 WorkItem.order_id.in_(
-                    select(Order.id).where(Order.code.icontains(text, autoescape=True))
+                    select(Order.id).where(
+                        or_(
+                            Order.code.icontains(text, autoescape=True),
+                            # its title and the columns of imported files
+                            Order.search_text.contains(key, autoescape=True),
+                        )
+                    )
                 ),
+                WorkItem.search_text.contains(key, autoescape=True),
                 WorkItem.step_id.in_(
                     select(TemplateStep.id).where(
                         TemplateStep.name.icontains(text, autoescape=True)
@@ -318,3 +326,59 @@ def get_queue_row(db: Database, item_id: int) -> QueueRow:
         if row is None:
             raise NotFound(f"no work item {item_id}")
         return QueueRow(*row)
+
+
+def queue_attribute_names(
+    db: Database, actor: Actor | None, queue_filter: QueueFilter, *, today: date
+) -> list[str]:
+    """The attribute names of the items under the filter, first met first in
+    the order the items were made (an export's extra columns). Only items
+    with attributes are read, and only their attributes."""
+    with db.read() as session:
+        conditions = _conditions(session, actor, queue_filter, today)
+        conditions += [
+            WorkItem.status.in_(_statuses(queue_filter)),
+            WorkItem.search_text != "",  # every item with attributes has a search text
+        ]
+        names: dict[str, None] = {}
+        query = select(WorkItem.attributes).where(*conditions).order_by(WorkItem.id)
+        for attributes in session.scalars(query):
+            names.update(dict.fromkeys(attributes or {}))
+        return list(names)
+
+
+@dataclass(frozen=True)
+class ItemExtras:
+    """What an export writes of an item besides the queue's columns: the
+    dates of a project sheet, its order's title and its attributes."""
+
+    planned_start: date | None
+    planned_finish: date | None
+    actual_start: date | None
+    actual_finish: date | None
+    order_title: str
+    attributes: dict[str, Any]
+
+
+def item_extras(db: Database, ids: list[int]) -> dict[int, ItemExtras]:
+    """The extras of the items ``ids`` (a window of the queue), by id."""
+    if not ids:
+        return {}
+    with db.read() as session:
+        rows = session.execute(
+            select(
+                WorkItem.id,
+                WorkItem.planned_start_on,
+                WorkItem.planned_finish_on,
+                WorkItem.actual_start_on,
+                WorkItem.actual_finish_on,
+                Order.title,
+                WorkItem.attributes,
+            )
+            .join(Order, Order.id == WorkItem.order_id)
+            .where(WorkItem.id.in_(ids))
+        )
+        return {
+            item_id: ItemExtras(start, finish, started, finished, title, attributes or {})
+            for item_id, start, finish, started, finished, title, attributes in rows
+        }

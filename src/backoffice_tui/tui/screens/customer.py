@@ -1,5 +1,5 @@
-"""One customer: facts, the progress of every order line, and the timeline of
-every event about them from all teams."""
+"""One customer: facts (with the columns imported files added), the progress
+of every order line, and the timeline of every event about them from all teams."""
 
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,7 +28,7 @@ from backoffice_tui.services.customers.timeline import (
 from backoffice_tui.services.people.directory import list_services
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
-from backoffice_tui.tui.screens.dialogs import AskText, Choices, pick_after_loading
+from backoffice_tui.tui.screens.dialogs import AskText, Choices, ShowLines, pick_after_loading
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
@@ -38,6 +38,11 @@ from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
 from backoffice_tui.tui.widgets.timeline_table import TimelineTable
 from backoffice_tui.tui.workspace import workspace_of
+
+# A customer's attributes take two lines at most above the order lines, so
+# that the timeline keeps its room; i shows them all.
+ATTRIBUTES_WIDTH = 156
+TITLE_WIDTH = 18  # of an order's title in the order lines
 
 # One cell per step: ASCII only, so it lines up on every terminal.
 STEP_MARKS = {
@@ -62,7 +67,16 @@ def progress_bar(line: LineProgress, today: date) -> Content:
     return Content.assemble(*pieces)
 
 
-def line_prompt(line: LineProgress, today: date) -> Content:
+def attributes_summary(attributes: dict[str, str]) -> str:
+    """``Details (2; i shows all)  name: value  name: value``, cut to ATTRIBUTES_WIDTH cells."""
+    summary = f"Details ({len(attributes)}; i shows all)  " + "  ".join(
+        f"{name}: {value}" for name, value in attributes.items()
+    )
+    return fit(summary, ATTRIBUTES_WIDTH).rstrip()
+
+
+def line_prompt(line: LineProgress, today: date, titles: bool = False) -> Content:
+    """An order line; with ``titles``, a column of order titles after the code."""
     if line.current_step is None:
         where = "complete"
     else:
@@ -72,7 +86,11 @@ def line_prompt(line: LineProgress, today: date) -> Content:
             f"{(line.current_status or '').replace('_', ' ')} | due {line.current_due}{late}"
         )
     return Content.assemble(
-        plain(f"{fit(line.order_code, 13)} {fit(line.service, 16)} "),
+        plain(
+            f"{fit(line.order_code, 13)} "
+            + (f"{fit(line.order_title, TITLE_WIDTH)} " if titles else "")
+            + f"{fit(line.service, 16)} "
+        ),
         progress_bar(line, today),
         plain(f" {line.finished}/{line.steps}  {where}"),
     )
@@ -81,6 +99,7 @@ def line_prompt(line: LineProgress, today: date) -> Content:
 class CustomerScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     CustomerScreen #facts { padding: 0 1; height: auto; }
+    CustomerScreen #details { padding: 0 1; height: auto; max-height: 2; color: $text-muted; }
     CustomerScreen Label { padding: 0 1; color: $text-muted; text-style: bold; }
     CustomerScreen #lines {
         height: auto; max-height: 8; border: none; margin: 0 1; padding: 0;
@@ -99,6 +118,7 @@ class CustomerScreen(BackofficeScreen[None]):
         Binding("d", "pick_dates", "Dates", id="customer.dates", show=False),
         Binding("c", "clear_filters", "Clear filters", id="customer.clear", show=False),
         Binding("x", "export", "Export CSV", id="customer.export"),
+        Binding("i", "details", "Details", id="customer.details", show=False),
         Binding("S", "save_view", "Save view", id="customer.save_view", show=False),
         Binding("V", "open_view", "Saved views", id="customer.open_view", show=False),
         Binding("ctrl+r", "reload", "Reload", id="customer.reload", show=False),
@@ -121,6 +141,9 @@ class CustomerScreen(BackofficeScreen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(f"Customer {self.code}")
         yield Static("loading…", id="facts")
+        details = Static(id="details")
+        details.display = False  # until the customer has attributes
+        yield details
         yield Label("Order lines")
         yield OptionList(id="lines")
         yield Static(id="timeline-status")
@@ -173,11 +196,15 @@ class CustomerScreen(BackofficeScreen[None]):
         self.query_one("#facts", Static).update(
             plain(f"{c.code}  {c.name}{reading}  | {c.segment}") + plain(notes)
         )
+        details = self.query_one("#details", Static)
+        details.display = bool(detail.attributes)
+        details.update(plain(attributes_summary(detail.attributes)))
         today = workspace_of(self).today()
         lines = self.query_one("#lines", OptionList)
         highlighted = lines.highlighted
+        titles = any(line.order_title for line in detail.lines)
         lines.set_options(
-            Option(line_prompt(line, today), id=str(index))
+            Option(line_prompt(line, today, titles), id=str(index))
             for index, line in enumerate(detail.lines)
         )
         if highlighted is not None and highlighted < lines.option_count:
@@ -311,6 +338,17 @@ class CustomerScreen(BackofficeScreen[None]):
     def action_clear_filters(self) -> None:
         self.timeline_filter = TimelineFilter()
         self._load_timeline()
+
+    def action_details(self) -> None:
+        """Every column imported files added to the customer, one a line."""
+        if self.detail is None:
+            return
+        attributes = self.detail.attributes
+        if not attributes:
+            self.notify(f"{self.code} has no details from imported files", markup=False)
+            return
+        lines = [f"{name}: {value}" for name, value in attributes.items()]
+        self.app.push_screen(ShowLines(f"Details of {self.code} ({len(lines)})", lines))
 
     def action_export(self) -> None:
         self._export(self.timeline_filter, self.newest_first)

@@ -1,4 +1,4 @@
-"""Small modal dialogs: ask for a text, pick one of a list, confirm."""
+"""Small modal dialogs: ask for a text, pick one of a list, confirm, read some lines."""
 
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -6,14 +6,14 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from backoffice_tui.tui.drafts import Drafts
 from backoffice_tui.tui.screens.base import BackofficeDialog, BackofficeScreen
-from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.text import plain, plain_lines
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 
@@ -151,6 +151,37 @@ class Confirm(BackofficeDialog[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class ShowLines(BackofficeDialog[None]):
+    """Lines of database text to read (they scroll); escape, q or enter closes."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ShowLines")
+        + """
+    ShowLines > Vertical { width: 100; }
+    ShowLines VerticalScroll { height: auto; max-height: 18; }
+    ShowLines VerticalScroll Static { width: 100%; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,enter", "close", "Close", id="show_lines.close"),
+    ]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(plain(self.title_text))
+            with VerticalScroll():
+                yield Static(plain_lines(self.lines))
+            yield Label("arrows, page keys: scroll   escape: close", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 Choices = list[tuple[str, str]]

@@ -1,6 +1,7 @@
-"""One work item: its order, customer, the steps of its line, notes and history."""
+"""One work item: its order, customer, the steps of its line, notes, the
+columns imported files added to it and its order, and its history."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -24,6 +25,22 @@ def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def dates_line(label: str, dates: tuple[date | None, date | None]) -> list[str]:
+    """``Planned    start 2026-04-01  finish 2026-04-10``: the dates set, if any."""
+    start, finish = dates
+    parts = [f"start {start}" if start else "", f"finish {finish}" if finish else ""]
+    shown = "  ".join(part for part in parts if part)
+    return [f"{label:<10} {shown}"] if shown else []
+
+
+def attribute_lines(title: str, attributes: dict[str, str]) -> list[str]:
+    """A record's attributes (the columns of an imported file no field holds),
+    one ``name: value`` a line, under a title; nothing without any."""
+    if not attributes:
+        return []
+    return ["", title, *(f"  {name}: {value}" for name, value in attributes.items())]
+
+
 def detail_lines(detail: WorkItemDetail) -> list[str]:
     row = detail.row
     lines = [
@@ -32,10 +49,16 @@ def detail_lines(detail: WorkItemDetail) -> list[str]:
         f"Order      {row.order_code}  received {detail.received_on}"
         + (f", requested {detail.requested_on}" if detail.requested_on else "")
         + (f", sales {detail.sales_owner}" if detail.sales_owner else ""),
+    ]
+    if detail.order_title:
+        lines.append(f"Title      {detail.order_title}")
+    lines += [
         f"Service    {row.service}",
         f"Team       {row.team}   assignee {row.assignee or '-'}   due {row.due}"
         f"   priority {row.priority}   version {row.version}",
     ]
+    lines += dates_line("Planned", detail.planned)
+    lines += dates_line("Actual", detail.actual)
     if detail.blocked_reason:
         lines.append(f"Blocked    {detail.blocked_reason}")
     if detail.skip_reason:
@@ -49,6 +72,11 @@ def detail_lines(detail: WorkItemDetail) -> list[str]:
         )
     lines += ["", f"Notes ({len(detail.notes)})"]
     lines += [f"  {_local(n.at)}  {n.author}: {n.body}" for n in detail.notes] or ["  none"]
+    # there may be dozens: below what the work needs, above the history
+    lines += attribute_lines(f"Details of this step ({len(detail.attributes)})", detail.attributes)
+    lines += attribute_lines(
+        f"Details of the order ({len(detail.order_attributes)})", detail.order_attributes
+    )
     lines += ["", "History"]
     lines += [f"  {_local(h.at)}  {h.summary}" for h in detail.history] or ["  none"]
     return lines

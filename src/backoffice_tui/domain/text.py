@@ -35,6 +35,8 @@ def search_key(*parts: str | None) -> str:
     """A case- and width-insensitive key: full-width letters and digits fold
     to half-width, katakana to hiragana, all lower case."""
     joined = " ".join(p for p in parts if p)
+    if joined.isascii():  # nothing to fold but case
+        return joined.casefold()
     folded = unicodedata.normalize("NFKC", joined).casefold()
     return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded)
 

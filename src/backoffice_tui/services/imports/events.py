@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from backoffice_tui.domain.text import attribute_search_text
+from backoffice_tui.services.imports.bulk import BulkStatement
 from backoffice_tui.services.imports.customers import create_customers, new_customer
 from backoffice_tui.services.imports.records import SourceRow
 from backoffice_tui.services.imports.run import (
@@ -120,6 +121,7 @@ class EventImport:
         self.orders: dict[str, _OrderState] = {}
         self.updated: set[str] = set()
         self.to_create: list[tuple[str, _OrderState]] = []  # new orders not written yet
+        self._update_state: BulkStatement | None = None
         self.customers: dict[str, int] = {}
         self.new_customers: dict[str, Pending] = {}
         self.default_actor: tuple[int | None, str] = (run.ctx.actor.user_id, run.ctx.actor.login)
@@ -280,18 +282,30 @@ class EventImport:
         run = self.run
         if not changes:
             return
-        table = table_of(Order)
-        run.session.execute(
-            update(table).where(table.c.id == bindparam("b_id")),
+        if self._update_state is None:
+            table = table_of(Order)
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    title=bindparam("v_title"),
+                    attributes=bindparam("v_attributes"),
+                    search_text=bindparam("v_search_text"),
+                )
+            )
+            self._update_state = BulkStatement(
+                run.session, statement, {"v_attributes": table.c.attributes}
+            )
+        self._update_state.execute(
             [
                 {
                     "b_id": state.order_id,
-                    "title": title,
-                    "attributes": attributes,
-                    "search_text": attribute_search_text(attributes, title),
+                    "v_title": title,
+                    "v_attributes": attributes,
+                    "v_search_text": attribute_search_text(attributes, title),
                 }
                 for state, title, attributes, _ in changes
-            ],
+            ]
         )
         label = run.ctx.actor.label
         for state, _, _, diffs in changes:

@@ -206,3 +206,13 @@ def test_unmapped_columns_are_kept_as_attributes_unless_dropped(tmp_path: Path) 
     none = text.replace("[columns]", "attributes = false\n[columns]")
     rows, _ = imported_rows(path, RecordKind.CUSTOMERS, mapping_file(tmp_path, none))
     assert [r.attributes for r in rows] == [None, None]
+
+
+def test_words_for_empty_match_however_they_are_spaced_or_cased(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "c.csv",
+        [["code", "name", "Region"], ["K1", "Minato", " n / A "], ["K2", "Sakura", "N/A-east"]],
+    )
+    text = 'empty = ["N/A"]\n[columns]\ncode = "code"\nname = "name"\n'
+    rows, _ = imported_rows(path, RecordKind.CUSTOMERS, mapping_file(tmp_path, text))
+    assert [r.attributes for r in rows] == [{}, {"Region": "N/A-east"}]

@@ -1,6 +1,7 @@
 """Turning a row of cells into the field values an import takes."""
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,20 @@ def _unescape(value: object) -> object:
     return value
 
 
+# what match_key leaves out of ASCII text (besides case)
+_IGNORED_ASCII = frozenset(" \t\n\r\f\v\x1c\x1d\x1e\x1f_-.:()*")
+
+
+def word_chars(keys: Iterable[str]) -> frozenset[str]:
+    """The characters an ASCII cell may hold and still be one of these word
+    keys: a cell with any other cannot be, and is not folded to look."""
+    return frozenset("".join(keys)) | _IGNORED_ASCII
+
+
+def may_be_word(cell: str, chars: frozenset[str]) -> bool:
+    return not cell.isascii() or chars.issuperset(cell.casefold())
+
+
 @dataclass(frozen=True)
 class _Field:
     name: str
@@ -28,6 +43,10 @@ class _Field:
     words: dict[str, Any] | None
     empty: frozenset[str]
     column: str  # as reports name it
+
+    @functools.cached_property
+    def chars(self) -> frozenset[str]:
+        return word_chars([*self.empty, *(self.words or ())])
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,7 @@ class RowMapper:
 
         self.attributes = _attribute_columns(mapping, header) if mapping.attributes else []
         self.attribute_empty = mapping.empty_words("all")
+        self.attribute_chars = word_chars(self.attribute_empty)
 
     def columns(self) -> dict[str, str]:
         """Field -> the column(s) it is read from, for reports."""
@@ -95,7 +115,7 @@ class RowMapper:
                 values[plan.name] = None
                 continue
             if isinstance(cell, str):
-                if plan.empty or plan.words is not None:
+                if (plan.empty or plan.words is not None) and may_be_word(cell, plan.chars):
                     key = match_key(cell)
                     if key in plan.empty:
                         values[plan.name] = None
@@ -136,7 +156,9 @@ class RowMapper:
             for index, name in self.attributes:
                 cell = as_text(cells[index]) if index < width else None
                 if cell is not None and not (
-                    self.attribute_empty and match_key(cell) in self.attribute_empty
+                    self.attribute_empty
+                    and may_be_word(cell, self.attribute_chars)
+                    and match_key(cell) in self.attribute_empty
                 ):
                     attributes[name] = cell
         return SourceRow(number, values, tuple(problems), attributes)

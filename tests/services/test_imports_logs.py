@@ -93,6 +93,10 @@ def test_a_later_export_of_the_log_adds_only_its_new_rows(
             "Category": "Hardware",
             "Reassignments": "1",
         }
+        change = session.scalar(
+            select(Event.summary).where(Event.order_id == order.id, Event.kind == "import.updated")
+        )
+        assert change is not None and "order INC002 from a log" in change
 
 
 def test_bad_rows_of_a_log_name_the_cell_and_write_nothing(

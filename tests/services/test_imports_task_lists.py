@@ -94,3 +94,26 @@ def test_only_admins_create_orders_from_a_task_list(as_user: Any, tmp_path: Path
     mapping = mapping_file(tmp_path, PROCESS_CHART_TASKS_MAPPING)
     with pytest.raises(Exception, match="only an admin can import a task list"):
         check(lead, path, RecordKind.WORK_ITEMS, mapping)
+
+
+def test_a_task_list_for_an_unknown_customer_is_refused_by_the_dry_run_too(
+    as_user: Any, demo_db: Database, tmp_path: Path
+) -> None:
+    admin = as_user("admin-ito")
+    path = process_chart_workbook(tmp_path / "工程表.xlsx")
+    text = PROCESS_CHART_TASKS_MAPPING.replace('customer = "C0001"', 'customer = "NEW-1"')
+    mapping = mapping_file(tmp_path, text)
+    dry = check(admin, path, RecordKind.WORK_ITEMS, mapping)
+    # every row of the order names the customer
+    assert [(p.row, p.column) for p in dry.problems] == [
+        (6, "customer"),
+        (7, "customer"),
+        (10, "customer"),
+    ]
+    assert all("no customer NEW-1 (create_customers = true" in p.reason for p in dry.problems)
+    created = mapping_file(tmp_path, "create_customers = true\n" + text)
+    report = apply(admin, path, RecordKind.WORK_ITEMS, created)
+    assert report.created == 1 + 1 + 3  # the customer, the order and its three steps
+    with demo_db.read() as session:
+        order = session.scalar(select(Order).where(Order.code == "ORD-P1"))
+        assert order is not None and order.customer.code == "NEW-1"

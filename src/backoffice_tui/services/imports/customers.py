@@ -1,6 +1,6 @@
 """Importing customers."""
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -187,3 +187,37 @@ def create_customers(run: Run, creates: list[Pending]) -> None:
             customer_id=customer_id,
             payload=run.payload(p.row),
         )
+
+
+class NewCustomers:
+    """The customers an import of orders, logs or task lists creates for the
+    codes its rows name (``create_customers``), by code; each counted when
+    first named, written before the records of its chunk."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.pending: dict[str, Pending] = {}
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.pending
+
+    def need(self, code: str, name: str, row: int, known: Container[str]) -> None:
+        """A row names customer ``code``: one of ``known``, one this import
+        creates already, or a new one if the mapping says so."""
+        if code in known or code in self.pending:
+            return
+        if not self.run.source.create_customers:
+            raise Invalid(
+                "customer", f"no customer {code} (create_customers = true in a mapping creates it)"
+            )
+        created = Pending(row, code, new_customer(code, name))
+        self.pending[code] = created
+        self.run.created(f"customer {code}", created.values)
+
+    def write(self) -> None:
+        create_customers(self.run, [c for c in self.pending.values() if c.record_id is None])
+
+    def id_of(self, code: str) -> int | None:
+        """The id of a customer this import wrote (None: not written, or not new)."""
+        created = self.pending.get(code)
+        return None if created is None else created.record_id

@@ -27,11 +27,10 @@ from sqlalchemy import bindparam, insert, select, update
 
 from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.services.imports.bulk import BulkStatement
-from backoffice_tui.services.imports.customers import create_customers, new_customer
+from backoffice_tui.services.imports.customers import NewCustomers
 from backoffice_tui.services.imports.records import SourceRow
 from backoffice_tui.services.imports.run import (
     Invalid,
-    Pending,
     People,
     Run,
     attribute_changes,
@@ -109,6 +108,8 @@ def _state(title: str, attributes: dict[str, str]) -> int:
 
 
 _NOTHING = _state("", {})
+# an order whose state a chunk changes: (code, order, title, attributes, diffs)
+_Change = tuple[str, _OrderState, str, dict[str, str], list[tuple[str, Any, Any]]]
 
 
 class EventImport:
@@ -123,7 +124,7 @@ class EventImport:
         self.to_create: list[tuple[str, _OrderState]] = []  # new orders not written yet
         self._update_state: BulkStatement | None = None
         self.customers: dict[str, int] = {}
-        self.new_customers: dict[str, Pending] = {}
+        self.new_customers = NewCustomers(run)
         self.default_actor: tuple[int | None, str] = (run.ctx.actor.user_id, run.ctx.actor.login)
 
     def chunks(self, rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
@@ -142,7 +143,8 @@ class EventImport:
         # had their say, so importing a log again changes nothing
         last: dict[str, SourceRow] = {}
         for row, key in zip(rows, keys, strict=True):
-            if key in stored or int(key[:16], 16) in self.seen:
+            number = int(key[:16], 16)
+            if key in stored or number in self.seen:
                 run.report.unchanged += 1
                 continue
             try:
@@ -150,7 +152,7 @@ class EventImport:
             except Invalid as error:
                 run.invalid(row, error)
                 continue
-            self.seen.add(int(key[:16], 16))
+            self.seen.add(number)
             pending.append((row, key))
             run.created(f"event of row {row.number}", {"key": key}, listed=False)
             order = row.values.get("order")
@@ -173,7 +175,7 @@ class EventImport:
         run = self.run
         defaults = run.source.defaults
         codes = {r.values.get("customer") or defaults.get("customer") for r in rows}
-        wanted = codes - set(self.customers) - set(self.new_customers) - {None}
+        wanted = codes - set(self.customers) - set(self.new_customers.pending) - {None}
         if wanted:
             for code, customer_id in run.session.execute(
                 select(Customer.code, Customer.id).where(Customer.code.in_(wanted))
@@ -213,16 +215,9 @@ class EventImport:
             return known.customer
         if known is not None and known.customer != code:
             raise Invalid("customer", f"order {order} is of customer {known.customer}, not {code}")
-        if code not in self.customers and code not in self.new_customers:
-            if not run.source.create_customers:
-                raise Invalid(
-                    "customer",
-                    f"no customer {code} (create_customers = true in a mapping creates it)",
-                )
-            name = row.values.get("customer_name") or code
-            created = Pending(row.number, code, new_customer(code, name))
-            self.new_customers[code] = created
-            run.created(f"customer {code}", created.values)
+        self.new_customers.need(
+            code, row.values.get("customer_name") or code, row.number, self.customers
+        )
         return str(code)
 
     def _check(self, row: SourceRow) -> None:
@@ -250,11 +245,10 @@ class EventImport:
 
     def _state_change(
         self, code: str, row: SourceRow, stored: dict[str, tuple[str, dict[str, str]]]
-    ) -> tuple[_OrderState, str, dict[str, str], list[tuple[str, Any, Any]]] | None:
+    ) -> _Change | None:
         """The order's title and attributes after its last row of the chunk,
-        if they differ from those last written: (order, title, attributes,
-        diffs). Rows of later chunks win, so the last row of the log is the
-        order's state."""
+        if they differ from those last written. Rows of later chunks win, so
+        the last row of the log is the order's state."""
         state = self.orders.get(code)
         if state is None:  # a bad row's order
             return None
@@ -274,11 +268,9 @@ class EventImport:
         else:
             self.updated.add(code)
             self.run.updated(row.number, f"order {code}", diffs)
-        return state, title, attributes, diffs
+        return code, state, title, attributes, diffs
 
-    def _write_states(
-        self, changes: list[tuple[_OrderState, str, dict[str, str], list[tuple[str, Any, Any]]]]
-    ) -> None:
+    def _write_states(self, changes: list[_Change]) -> None:
         run = self.run
         if not changes:
             return
@@ -304,11 +296,11 @@ class EventImport:
                     "v_attributes": attributes,
                     "v_search_text": attribute_search_text(attributes, title),
                 }
-                for state, title, attributes, _ in changes
+                for _, state, title, attributes, _ in changes
             ]
         )
         label = run.ctx.actor.label
-        for state, _, _, diffs in changes:
+        for code, state, _, _, diffs in changes:
             if state.new:
                 continue
             assert state.order_id is not None
@@ -316,7 +308,7 @@ class EventImport:
                 entity="order",
                 entity_id=state.order_id,
                 kind="import.updated",
-                summary=f"{label} imported changes to order from a log: "
+                summary=f"{label} imported changes to order {code} from a log: "
                 + ", ".join(name for name, _, _ in diffs),
                 customer_id=state.customer_id,
                 order_id=state.order_id,
@@ -325,8 +317,8 @@ class EventImport:
 
     def _write(self, pending: list[tuple[SourceRow, str]]) -> None:
         run = self.run
-        create_customers(run, [c for c in self.new_customers.values() if c.record_id is None])
-        for code, created in self.new_customers.items():
+        self.new_customers.write()
+        for code, created in self.new_customers.pending.items():
             if created.record_id is not None:
                 self.customers.setdefault(code, created.record_id)
         self.people.write(run)

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select, update
 
 from backoffice_tui.domain.errors import NotFound
 from backoffice_tui.domain.text import attribute_search_text
-from backoffice_tui.services.imports.customers import create_customers, new_customer
+from backoffice_tui.services.imports.customers import NewCustomers
 from backoffice_tui.services.imports.records import CHUNK, SourceRow
 from backoffice_tui.services.imports.run import (
     Invalid,
@@ -43,9 +43,7 @@ class OrderImport:
             self.services[name_key(name)] = code
             self.services[code.casefold()] = code
         self.templates: dict[str, ProcessTemplate | None] = {}
-        # customers this import creates (create_customers), by code; those not
-        # written yet (no record_id) are written before the orders of the chunk
-        self.new_customers: dict[str, Pending] = {}
+        self.new_customers = NewCustomers(run)
 
     def chunks(self, rows: Iterator[SourceRow]) -> Iterator[list[list[SourceRow]]]:
         groups = (
@@ -194,16 +192,9 @@ class OrderImport:
         customer = values.get("customer")
         if customer is None:
             raise Invalid("customer", "a new order needs a customer code")
-        if customer not in customers and customer not in self.new_customers:
-            if not run.source.create_customers:
-                raise Invalid(
-                    "customer",
-                    f"no customer {customer} (create_customers = true in a mapping creates it)",
-                )
-            name = values.get("customer_name") or customer
-            created = Pending(row.number, customer, new_customer(customer, name))
-            self.new_customers[customer] = created
-            run.created(f"customer {customer}", created.values)
+        self.new_customers.need(
+            customer, values.get("customer_name") or customer, row.number, customers
+        )
         if not service_codes and run.source.defaults.get("services"):
             service_codes = self._service_codes(run.source.defaults["services"])
         if not service_codes:
@@ -288,7 +279,7 @@ class OrderImport:
     def _write(self, pending: list[Pending]) -> None:
         run = self.run
         label = run.ctx.actor.label
-        create_customers(run, [c for c in self.new_customers.values() if c.record_id is None])
+        self.new_customers.write()
         self.people.write(run)
         updates = []
         for p in pending:
@@ -296,7 +287,7 @@ class OrderImport:
                 new: NewOrder = p.values["new"]
                 customer_id = p.values["customer_id"]
                 if customer_id is None:
-                    customer_id = self.new_customers[new.customer_code].record_id
+                    customer_id = self.new_customers.id_of(new.customer_code)
                 add_order(
                     run.session,
                     run.ctx.actor,

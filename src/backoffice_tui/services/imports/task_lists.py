@@ -22,9 +22,9 @@ from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.domain.statuses import WorkStatus, parse_status
 from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.domain.working_days import working_days_between
-from backoffice_tui.services.imports.customers import create_customers, new_customer
+from backoffice_tui.services.imports.customers import NewCustomers
 from backoffice_tui.services.imports.records import SourceRow
-from backoffice_tui.services.imports.run import Invalid, Pending, People, Run, name_key
+from backoffice_tui.services.imports.run import Invalid, People, Run, name_key
 from backoffice_tui.services.work.templates import latest_template, load_template_text
 from backoffice_tui.store.models import (
     Customer,
@@ -79,6 +79,8 @@ class TaskLists:
         self.teams = teams
         self.orders: dict[str, _NewOrder] = {}
         self.members = people.members
+        self.customers: dict[str, int] = {}  # the known customers of the new orders
+        self.new_customers = NewCustomers(run)
 
     def add(self, row: SourceRow) -> None:
         """Check a row naming an order the database lacks; it becomes a step."""
@@ -95,6 +97,7 @@ class TaskLists:
         if order is None:
             if not customer:
                 raise Invalid("customer", f"new order {code} needs a customer (or [defaults])")
+            self._customer(customer, row.number)
             order = self.orders[code] = _NewOrder(code, customer, service)
             run.created(f"order {code}", {"customer": customer, "service": service})
         elif customer and customer != order.customer:
@@ -156,35 +159,25 @@ class TaskLists:
         order.steps.append(step)
         run.created(f"step {len(order.steps)} '{name}' of order {code}", vars(step))
 
+    def _customer(self, code: str, row: int) -> None:
+        """The customer of a new order exists, or this import creates it."""
+        if code not in self.customers:
+            customer_id = self.run.session.scalar(select(Customer.id).where(Customer.code == code))
+            if customer_id is not None:
+                self.customers[code] = customer_id
+        self.new_customers.need(code, code, row, self.customers)
+
     def finish(self) -> None:
         if not self.run.writing or not self.orders:
             return
-        session = self.run.session
-        codes = list(self.orders)
-        customers = dict(
-            session.execute(
-                select(Customer.code, Customer.id).where(
-                    Customer.code.in_({o.customer for o in self.orders.values()})
-                )
-            ).all()
-        )
-        missing = [o for o in self.orders.values() if o.customer not in customers]
-        if missing and not self.run.source.create_customers:
-            raise InvalidInput(
-                f"no customer {missing[0].customer} for order {missing[0].code} "
-                "(create_customers = true in a mapping creates it)"
-            )
-        creates = {
-            o.customer: Pending(o.steps[0].row, o.customer, new_customer(o.customer, o.customer))
-            for o in missing
-        }
-        create_customers(self.run, list(creates.values()))
-        for code, pending in creates.items():
-            customers[code] = pending.record_id  # type: ignore[assignment]
+        self.new_customers.write()
         self.people.write(self.run)
-        for code in codes:
-            order = self.orders[code]
-            self._write(order, customers[order.customer])
+        for order in self.orders.values():
+            customer_id = self.customers.get(order.customer) or self.new_customers.id_of(
+                order.customer
+            )
+            assert customer_id is not None
+            self._write(order, customer_id)
 
     def _service_code(self, text: str) -> str:
         session = self.run.session

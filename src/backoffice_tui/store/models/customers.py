@@ -23,5 +23,6 @@ class Customer(Base):
     # code, name, reading and attribute values folded by domain.text.search_key
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __table_args__ = (Index("ix_customers_name", "name"),)

@@ -21,6 +21,8 @@ class Handoff(Base):
     return_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     submitted_at: Mapped[datetime | None]
+    # who submitted it: that person may not accept or return it
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     accepted_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 

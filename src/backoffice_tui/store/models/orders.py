@@ -27,7 +27,11 @@ class Order(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # title and attribute values folded by domain.text.search_key
     search_text: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    # "open" or "cancelled" (with its reason)
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     customer: Mapped[Customer] = relationship()
     lines: Mapped[list["OrderLine"]] = relationship(
@@ -45,6 +49,9 @@ class OrderLine(Base):
     position: Mapped[int]
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     template_id: Mapped[int] = mapped_column(ForeignKey("process_templates.id"))
+    # "open" or "cancelled" (with its reason)
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     service: Mapped[Service] = relationship()

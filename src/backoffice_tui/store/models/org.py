@@ -51,7 +51,8 @@ class TeamMembership(Base):
 
 class Delegation(Base):
     """From ``starts_on`` to ``ends_on`` (inclusive) the approvals of
-    ``from_user`` also go to ``to_user``."""
+    ``from_user`` also go to ``to_user``, unless it was ended early
+    (``ended_at``). ``created_by`` set it: the user, or an admin for them."""
 
     __tablename__ = "delegations"
 
@@ -60,6 +61,8 @@ class Delegation(Base):
     to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     __table_args__ = (Index("ix_delegations_to_user", "to_user_id", "starts_on"),)

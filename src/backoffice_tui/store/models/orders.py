@@ -79,6 +79,8 @@ class WorkItem(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(16))
+    # the step's own title, if someone gave it one ("" for the template step's name)
+    title: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
     priority: Mapped[int] = mapped_column(default=3)
     due_on: Mapped[date]
     # the dates a plan gave and those the work took, as a project sheet keeps them

@@ -6,9 +6,9 @@ Create Date: 2026-12-07 14:00:00
 
 Customers and orders are edited in the console and on the command line,
 so both get a version (a stale edit is refused). Orders and their lines
-can be cancelled with a reason. A handoff keeps who submitted it (that
-person may not accept or return it). A delegation keeps who set it and
-when it was ended early.
+can be cancelled with a reason; a step may have its own title. A handoff
+keeps who submitted it (that person may not accept or return it). A
+delegation keeps who set it and when it was ended early.
 """
 
 from collections.abc import Sequence
@@ -40,6 +40,10 @@ def upgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.add_column(_status())
         batch_op.add_column(sa.Column("cancel_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("title", sa.String(length=300), nullable=False, server_default=sa.text("''"))
+        )
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("submitted_by_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -61,6 +65,8 @@ def downgrade() -> None:
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_constraint("fk_handoffs_submitted_by_id_users", type_="foreignkey")
         batch_op.drop_column("submitted_by_id")
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.drop_column("title")
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_column("cancel_reason")
         batch_op.drop_column("status")

@@ -25,14 +25,14 @@ def _unescape(value: object) -> object:
 _IGNORED_ASCII = frozenset(" \t\n\r\f\v\x1c\x1d\x1e\x1f_-.:()*")
 
 
-def word_chars(keys: Iterable[str]) -> frozenset[str]:
+def word_chars(keys: Iterable[str]) -> str:
     """The characters an ASCII cell may hold and still be one of these word
-    keys: a cell with any other cannot be, and is not folded to look."""
-    return frozenset("".join(keys)) | _IGNORED_ASCII
-
-
-def may_be_word(cell: str, chars: frozenset[str]) -> bool:
-    return not cell.isascii() or chars.issuperset(cell.casefold())
+    keys (letters in both cases): a cell with any other cannot be, and is
+    not folded to look. A cell may be a word when ``not cell.isascii() or
+    not cell.strip(chars)`` (nothing left once they are stripped from both
+    ends), written out in RowMapper's loop, which runs for every cell."""
+    chars = set("".join(keys)) | _IGNORED_ASCII
+    return "".join(sorted(chars | {c.upper() for c in chars} | {c.lower() for c in chars}))
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class _Field:
     column: str  # as reports name it
 
     @functools.cached_property
-    def chars(self) -> frozenset[str]:
+    def chars(self) -> str:
         return word_chars([*self.empty, *(self.words or ())])
 
 
@@ -115,7 +115,9 @@ class RowMapper:
                 values[plan.name] = None
                 continue
             if isinstance(cell, str):
-                if (plan.empty or plan.words is not None) and may_be_word(cell, plan.chars):
+                if (plan.empty or plan.words is not None) and (
+                    not cell.isascii() or not cell.strip(plan.chars)
+                ):
                     key = match_key(cell)
                     if key in plan.empty:
                         values[plan.name] = None
@@ -157,7 +159,7 @@ class RowMapper:
                 cell = as_text(cells[index]) if index < width else None
                 if cell is not None and not (
                     self.attribute_empty
-                    and may_be_word(cell, self.attribute_chars)
+                    and (not cell.isascii() or not cell.strip(self.attribute_chars))
                     and match_key(cell) in self.attribute_empty
                 ):
                     attributes[name] = cell

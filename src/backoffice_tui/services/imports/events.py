@@ -181,7 +181,14 @@ class EventImport:
                 select(Customer.code, Customer.id).where(Customer.code.in_(wanted))
             ):
                 self.customers[code] = customer_id
-        orders = {r.values.get("order") for r in rows} - {None}
+        # an order this import created holds only what its rows gave: its
+        # state is known, and is not read back
+        orders = {
+            code
+            for r in rows
+            if (code := r.values.get("order")) is not None
+            and ((known := self.orders.get(code)) is None or not known.new)
+        }
         stored: dict[str, tuple[str, dict[str, str]]] = {}
         if orders:
             for order_id, code, customer_id, customer, title, attributes in run.session.execute(
@@ -371,8 +378,10 @@ class EventImport:
         for _, state in new:
             if state.customer_id is None:
                 state.customer_id = self.customers[state.customer]
-        ids = run.session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        # inserted without RETURNING, which SQLite would make one statement
+        # per row to keep their order, and their ids read by code
+        run.session.execute(
+            insert(table),
             [
                 {
                     "code": code,
@@ -386,10 +395,16 @@ class EventImport:
                 }
                 for code, state in new
             ],
-        ).scalars()
+        )
+        ids = {
+            code: order_id
+            for code, order_id in run.session.execute(
+                select(table.c.code, table.c.id).where(table.c.code.in_([c for c, _ in new]))
+            )
+        }
         label = run.ctx.actor.label
-        for order_id, (code, state) in zip(ids, new, strict=True):
-            state.order_id = order_id
+        for code, state in new:
+            order_id = state.order_id = ids[code]
             state.received_written = state.received
             run.event(
                 entity="order",

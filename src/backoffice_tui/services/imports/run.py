@@ -423,6 +423,9 @@ def attribute_changes(
     (name, old, new) for each one the row changes, named ``[name]`` apart
     from fields. The file's attribute columns are the truth for those names
     (a blank cell removes one); the others are left alone."""
+    if not current:  # a new record's (most of a log's rows)
+        merged = dict(given or {})
+        return merged, [(f"[{name}]", None, value) for name, value in merged.items()]
     names = run.attribute_names
     merged = {k: v for k, v in current.items() if k not in names}
     merged.update(given or {})

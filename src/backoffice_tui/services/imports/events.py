@@ -184,10 +184,10 @@ class EventImport:
         # an order this import created holds only what its rows gave: its
         # state is known, and is not read back
         orders = {
-            code
+            r.values["order"]
             for r in rows
-            if (code := r.values.get("order")) is not None
-            and ((known := self.orders.get(code)) is None or not known.new)
+            if r.values.get("order") is not None
+            and ((met := self.orders.get(r.values["order"])) is None or not met.new)
         }
         stored: dict[str, tuple[str, dict[str, str]]] = {}
         if orders:

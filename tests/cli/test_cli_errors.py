@@ -1,6 +1,9 @@
 """Bad input: exit 1 with one ``error: ...`` line and nothing written; usage errors exit 2."""
 
+import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -326,3 +329,22 @@ def test_usage_errors_exit_2(workdir: Path, tmp_path: Path, args: list[str]) -> 
     url = f"sqlite:///{tmp_path / 'missing.db'}"
     assert_usage_error(invoke("--database", url, *args))
     assert_nothing_written(workdir)
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(
+    tmp_path: Path, sqlite_templates: dict[bool, Path]
+) -> None:
+    """``backoffice ... | head -1``: once head has its line and leaves, the
+    command stops without a word and succeeds."""
+    database = tmp_path / "demo.db"
+    shutil.copyfile(sqlite_templates[True], database)
+    command = [sys.executable, "-m", "backoffice_tui.cli.main", "--database"]
+    # far more than a pipe holds, so that the command is still writing when head leaves
+    command += [f"sqlite:///{database}", "events", "--limit", "5000", "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"[\n"
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(60) == 0, stderr
+    assert stderr == ""

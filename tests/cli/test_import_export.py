@@ -291,8 +291,22 @@ def test_dates_titles_and_attributes_export_and_import_back_unchanged(
     assert "0 created, 0 updated" in again
 
 
-def test_export_mistakes(admin: list[str]) -> None:
+def test_export_mistakes(admin: list[str], tmp_path: Path) -> None:
+    tmp_path = tmp_path / "exports"
+    tmp_path.mkdir()
     assert_usage_error(invoke(*admin, "export", "queue", "--format", "xlsx"))
+    for command in (("export", "queue"), ("customers", "timeline", "C0001")):
+        for name in ("x.pdf", "t.docx"):
+            assert_one_line_error(
+                invoke(*admin, *command, "--output", str(tmp_path / name)),
+                contains=f"cannot write {name}: exports are .csv, .xlsx or .json",
+            )
+    missing = tmp_path / "no" / "dir" / "x.xlsx"
+    assert_one_line_error(
+        invoke(*admin, "export", "queue", "--output", str(missing)),
+        contains=f"there is no folder {missing.parent}",
+    )
+    assert list(tmp_path.iterdir()) == []
     assert_one_line_error(invoke(*admin, "export", "queue", "--team", "nope"), contains="no team")
     assert_one_line_error(invoke(*admin, "export", "view", "nope"), contains="no saved view 'nope'")
 

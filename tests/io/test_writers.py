@@ -1,7 +1,9 @@
 """Exports as CSV (for Excel), XLSX and JSON."""
 
+import gc
 import io
 import json
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.io.writers import ExportFormat, write_file, write_stream
+from backoffice_tui.io.writers import ExportFormat, chosen_format, write_file, write_stream
 
 COLUMNS = ("id", "name", "due", "at", "payload")
 ROWS = [
@@ -79,3 +81,48 @@ def test_a_failed_export_leaves_no_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(InvalidInput, match="XLSX cannot go to standard output"):
         write_stream(io.StringIO(), ExportFormat.XLSX, COLUMNS, ROWS)
+
+
+def test_a_workbook_that_cannot_be_saved_is_one_error_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ignored: list[object] = []  # what Python would print as "Exception ignored in ..."
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    (tmp_path / ".out.xlsx.partial").mkdir()  # where the workbook would be saved
+    with pytest.raises(InvalidInput, match="cannot write"):
+        write_file(tmp_path / "out.xlsx", ExportFormat.XLSX, "t", COLUMNS, ROWS)
+    gc.collect()  # openpyxl's row writer, if left open, complains when collected
+    assert ignored == []
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_an_export_into_a_missing_folder_is_refused_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="there is no folder"):
+        write_file(tmp_path / "no" / "out.xlsx", ExportFormat.XLSX, "t", COLUMNS, ROWS)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "output", "expected"),
+    [
+        (None, "-", ExportFormat.CSV),
+        (None, "out.XLSX", ExportFormat.XLSX),
+        (None, "out.json", ExportFormat.JSON),
+        (None, "out", ExportFormat.CSV),
+        ("json", "out.pdf", ExportFormat.JSON),  # said outright
+    ],
+)
+def test_the_format_comes_from_the_option_else_the_suffix(
+    fmt: str | None, output: str, expected: ExportFormat
+) -> None:
+    assert chosen_format(fmt, output) == expected
+
+
+@pytest.mark.parametrize("output", ["out.pdf", "t.docx", "x.csv.bak"])
+def test_a_suffix_that_is_no_format_is_refused(output: str) -> None:
+    with pytest.raises(InvalidInput, match=r"exports are \.csv, \.xlsx or \.json"):
+        chosen_format(None, output)
+
+
+def test_without_a_default_the_format_must_be_said() -> None:
+    with pytest.raises(InvalidInput, match="say the format"):
+        chosen_format(None, None, default=None)

@@ -1,7 +1,12 @@
 """The ``backoffice`` command."""
 
+import contextlib
 import importlib
+import io
+import os
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -26,6 +31,15 @@ def _log_unexpected(error: BaseException) -> Path | None:
     if path is not None:
         log.error("unexpected error", exc_info=error)
     return path
+
+
+def _reader_gone() -> NoReturn:
+    """The program reading the output stopped (``| head``): stop too, quietly
+    and successfully, as the output was wanted only that far."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        # what is still buffered must not fail again at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
 
 
 #: Each subcommand: the module under ``cli/commands`` and the click command in it.
@@ -74,7 +88,11 @@ class BackofficeGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # here, so that a reader gone away is met below
+            return result
+        except BrokenPipeError:
+            _reader_gone()
         except BackofficeError as error:
             raise UserError(str(error)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):

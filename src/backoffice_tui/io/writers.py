@@ -37,6 +37,31 @@ class ExportFormat(StrEnum):
             return None
 
 
+def chosen_format(
+    fmt: str | None, output: str | Path | None, default: ExportFormat | None = ExportFormat.CSV
+) -> ExportFormat:
+    """What an export writes: ``--format``, else the output file's suffix,
+    else ``default`` (None: the format must be said). A suffix that is none
+    of the formats is refused, never written as another format."""
+    if fmt:
+        return ExportFormat(fmt)
+    if output is not None and str(output) != "-":
+        path = Path(output)
+        found = ExportFormat.from_path(path)
+        if found is not None:
+            return found
+        if path.suffix:
+            raise InvalidInput(
+                f"cannot write {path.name}: exports are .csv, .xlsx or .json "
+                "(or say --format csv|xlsx|json)"
+            )
+    if default is None:
+        raise InvalidInput(
+            "say the format: --format csv|xlsx|json, or an --output FILE with that suffix"
+        )
+    return default
+
+
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -126,10 +151,10 @@ def write_xlsx(
         for row in rows:
             sheet.append(_xlsx_cells(sheet, row))
             count += 1
+        book.save(path)
     except BaseException:
         _discard(sheet)
         raise
-    book.save(path)
     return count
 
 
@@ -148,6 +173,8 @@ def write_file(
         raise InvalidInput(f"{path} exists; use --force to replace it")
     if path.is_dir():
         raise InvalidInput(f"{path} is a directory")
+    if not path.parent.is_dir():
+        raise InvalidInput(f"cannot write {path}: there is no folder {path.parent}")
     partial = path.with_name(f".{path.name}.partial")
     try:
         if fmt == ExportFormat.XLSX:
@@ -161,7 +188,8 @@ def write_file(
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror or error}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the error above is the one to tell
+            partial.unlink(missing_ok=True)
     return count
 
 

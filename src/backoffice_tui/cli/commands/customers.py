@@ -8,9 +8,8 @@ import click
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.timeline_export import export_timeline
-from backoffice_tui.io.writers import ExportFormat, write_stream
+from backoffice_tui.io.writers import ExportFormat, chosen_format, write_stream
 from backoffice_tui.services.customers.search import customer_detail, list_customers
 from backoffice_tui.services.customers.timeline import (
     customer_timeline,
@@ -127,11 +126,7 @@ def _export(
     output: Path | None,
     force: bool,
 ) -> None:
-    chosen = ExportFormat(fmt) if fmt else (ExportFormat.from_path(output) if output else None)
-    if chosen is None:
-        raise InvalidInput(
-            "say the format: --format csv|xlsx|json, or an --output FILE with that suffix"
-        )
+    chosen = chosen_format(fmt, output, default=None)
     db = state.database()
     if output is None or str(output) == "-":
         table = exports.export_timeline(db, code, newest_first=newest_first)

@@ -15,7 +15,7 @@ from backoffice_tui.cli.commands._options import (
 )
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.io.writers import ExportFormat, write_file, write_stream
+from backoffice_tui.io.writers import ExportFormat, chosen_format, write_file, write_stream
 from backoffice_tui.services.exports.rows import (
     ExportTable,
     export_customers,
@@ -52,14 +52,13 @@ def _output_options(function: F) -> F:
 
 
 def _write(table: ExportTable, fmt: str | None, output: str, force: bool, as_json: bool) -> None:
+    chosen = chosen_format(fmt, output)
     if output == "-":
-        chosen = ExportFormat(fmt or "csv")
         if chosen == ExportFormat.XLSX:
             raise click.UsageError("XLSX cannot go to standard output; give --output FILE.xlsx")
         write_stream(sys.stdout, chosen, table.columns, table.rows)
         return
     path = Path(output)
-    chosen = ExportFormat(fmt) if fmt else (ExportFormat.from_path(path) or ExportFormat.CSV)
     count = write_file(path, chosen, table.title, table.columns, table.rows, force=force)
     if as_json:
         print_json({"output": str(path), "format": chosen.value, "rows": count})

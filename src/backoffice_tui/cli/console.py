@@ -45,6 +45,6 @@ def prepare_demo_database(state: CliState) -> None:
         before, _ = upgrade_schema(db)
         if before is None:
             click.echo("creating the demo database (first run)…", err=True)
-            load_demo(db, you_login=state.settings.user or os_login())
+            load_demo(db, you_login=state.settings.user or os_login(), you_admin=True)
     finally:
         db.dispose()

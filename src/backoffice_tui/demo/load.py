@@ -67,9 +67,16 @@ def _nothing(_: str) -> None:
 
 
 def load_organisation(
-    db: Database, data: dict[str, Any], you_login: str, today: date | None = None
+    db: Database,
+    data: dict[str, Any],
+    you_login: str,
+    today: date | None = None,
+    *,
+    you_admin: bool = False,
 ) -> dict[str, Actor]:
-    """Teams, users (the ``you`` persona takes the operator's login) and delegations."""
+    """Teams, users (the ``you`` persona takes the operator's login, and is an
+    admin with ``you_admin``) and delegations. A user the database already
+    has (its first admin, say) is kept and takes the persona's teams."""
     today = today or date.today()
     with db.write() as session:
         teams = {}
@@ -80,10 +87,16 @@ def load_organisation(
         session.flush()
         actors = {}
         for user in data["users"]:
-            login = you_login if user.get("you") else user["login"]
-            person = User(login=login, name=user["name"], is_admin=bool(user.get("admin")))
-            session.add(person)
-            session.flush()
+            you = bool(user.get("you"))
+            login = you_login if you else user["login"]
+            admin = bool(user.get("admin")) or (you and you_admin)
+            person = session.scalar(select(User).where(User.login == login))
+            if person is None:
+                person = User(login=login, name=user["name"], is_admin=admin)
+                session.add(person)
+                session.flush()
+            else:
+                person.is_admin = person.is_admin or admin
             for team_code, roles in user.get("teams", {}).items():
                 for role in roles:
                     session.add(
@@ -334,11 +347,17 @@ def load_orders(
 
 
 def load_base(
-    db: Database, you_login: str, folder: Path | None = None, today: date | None = None
+    db: Database,
+    you_login: str,
+    folder: Path | None = None,
+    today: date | None = None,
+    *,
+    you_admin: bool = False,
 ) -> dict[str, Actor]:
     """Teams, users and the process templates: what any data set stands on."""
     folder = folder or sample_data_dir()
-    actors = load_organisation(db, read_toml(folder / "organisation.toml"), you_login, today)
+    organisation = read_toml(folder / "organisation.toml")
+    actors = load_organisation(db, organisation, you_login, today, you_admin=you_admin)
     with db.write() as session:
         for path in sorted((folder / "templates").glob("*.toml")):
             load_template_in(session, "demo", path)
@@ -352,8 +371,11 @@ def load_demo(
     data_dir: Path | None = None,
     progress: Progress = _nothing,
     today: date | None = None,
+    you_admin: bool = False,
 ) -> DemoSummary:
-    """Load the demo data set into an empty database.
+    """Load the demo data set into an empty database (users it already has
+    are kept); ``you_admin`` makes the operator's persona an admin too, so
+    that the demo console can try everything.
 
     ``today`` pins the day the data is relative to (for repeatable screens).
     """
@@ -364,7 +386,7 @@ def load_demo(
                 f"{db.description} already holds teams; load the demo into an empty database"
             )
     you = you_login or os_login()
-    actors = load_base(db, you, folder, today)
+    actors = load_base(db, you, folder, today, you_admin=you_admin)
     progress("templates")
     customers = read_toml(folder / "customers.toml")["customers"]
     load_customers(db, customers)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.console import prepare_demo_database, run_console
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.config import demo_database_url
 from backoffice_tui.demo.generate import generate
 from backoffice_tui.demo.load import load_demo
 
@@ -16,12 +17,25 @@ from backoffice_tui.demo.load import load_demo
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     """Open the console on the demo database (created and loaded on first use),
-    or manage demo data with a subcommand."""
+    or manage demo data with a subcommand.
+
+    The commands of the README act on the demo data with
+    ``export BACKOFFICE_DATABASE_URL=$(backoffice demo url)``.
+    """
     if ctx.invoked_subcommand is None:
         state = ctx.find_object(CliState)
         assert state is not None
         prepare_demo_database(state)
-        run_console(state, state.theme)
+        # the console's own options, given before ``demo``
+        options = ctx.parent.params if ctx.parent is not None else {}
+        run_console(state, state.theme, options.get("screen", "home"), options.get("customer"))
+        say(f"the demo database: {demo_database_url()}")
+
+
+@demo.command("url")
+def url_command() -> None:
+    """Print the demo database's URL (for --database or BACKOFFICE_DATABASE_URL)."""
+    click.echo(demo_database_url())
 
 
 @demo.command("load")
@@ -29,13 +43,13 @@ def demo(ctx: click.Context) -> None:
 @pass_state
 def load_command(state: CliState, as_json: bool) -> None:
     """Load the sample teams, users, templates, customers and orders."""
-    summary = load_demo(state.database(), you_login=state.settings.user)
+    summary = load_demo(state.database(), you_login=state.settings.user, you_admin=True)
     if as_json:
         print_json(summary)
     else:
         say(
             f"demo loaded: {summary.users} users, {summary.customers} customers, "
-            f"{summary.orders} orders; you are {summary.you}"
+            f"{summary.orders} orders; you are {summary.you}, an admin of the demo data"
         )
 
 

@@ -61,6 +61,7 @@ class AsciiScrollBarRender(ScrollBarRender):
 ASCII_CSS = """
 App.-ascii Input { border: ascii $border-blurred; }
 App.-ascii Input:focus { border: ascii $border; }
+App.-ascii Input.-textual-compact, App.-ascii Input.-textual-compact:focus { border: none; }
 App.-ascii ModalScreen > Vertical { border: ascii $primary; }
 App.-ascii Toast { border-left: none; }
 App.-ascii OptionList { border: none; }

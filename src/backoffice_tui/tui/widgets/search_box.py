@@ -8,10 +8,15 @@ from backoffice_tui.tui.widgets.quiet_input import QuietInput
 
 
 class SearchBox(QuietInput):
+    # compact: an Input's border (drawn on focus, and in ASCII mode) would
+    # take the one line the box has, and hide what is typed
     DEFAULT_CSS = """
-    SearchBox { dock: bottom; display: none; border: none; height: 1; padding: 0 1; }
+    SearchBox { dock: bottom; display: none; height: 1; padding: 0 1; }
     SearchBox.-shown { display: block; }
     """
+
+    def __init__(self, placeholder: str, *, id: str | None = None) -> None:
+        super().__init__(placeholder=placeholder, id=id, compact=True)
 
     class Applied(Message):
         """Enter: search for ``text`` (None when the box was emptied)."""

@@ -116,6 +116,28 @@ async def test_incoming_and_outgoing_lists_with_filters(
         assert app.screen is screen
 
 
+async def test_the_list_moves_like_the_queue(console: MakeApp, demo_db: Database) -> None:
+    """g and G go to the first and last handoff; down on the last stays there."""
+    app = console("kimura")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_list(pilot, app)
+        await pilot.press("a")  # between all teams: more than one
+        await settle(pilot)
+        options = screen.query_one(OptionList)
+        last = options.option_count - 1
+        assert last >= 2
+        await pilot.press("G")
+        assert options.highlighted == last
+        await pilot.press("down", "j")
+        assert options.highlighted == last, "no wrapping to the first"
+        await pilot.press("g")
+        assert options.highlighted == 0
+        await pilot.press("up", "k")
+        assert options.highlighted == 0, "no wrapping to the last"
+        await pilot.press("j")
+        assert options.highlighted == 1
+
+
 # --- the whole cycle ------------------------------------------------------------------------
 
 

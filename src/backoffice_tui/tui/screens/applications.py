@@ -37,6 +37,7 @@ from backoffice_tui.tui.widgets.application_detail import (
     local_time,
     state_words,
 )
+from backoffice_tui.tui.widgets.record_list import RecordList
 from backoffice_tui.tui.workspace import workspace_of
 
 
@@ -69,11 +70,8 @@ def _spec_of(detail: ApplicationDetail) -> ApplicationKindSpec:
     return ApplicationKindSpec(detail.kind_code, detail.kind_name, fields, route=())
 
 
-class ApplicationList(OptionList):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", id="applications.down", show=False),
-        Binding("k", "cursor_up", "Up", id="applications.up", show=False),
-    ]
+class ApplicationList(RecordList):
+    pass
 
 
 class ApplicationsScreen(BackofficeScreen[None]):

@@ -24,6 +24,7 @@ from backoffice_tui.tui.screens.dialogs import PickOne
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.widgets.record_list import RecordList
 from backoffice_tui.tui.workspace import workspace_of
 
 LIMIT = 200
@@ -64,11 +65,9 @@ def columns_text(width: int = 80) -> str:
     )
 
 
-class HandoffList(OptionList):
+class HandoffList(RecordList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open", id="handoffs.open"),
-        Binding("j", "cursor_down", "Down", id="handoffs.down", show=False),
-        Binding("k", "cursor_up", "Up", id="handoffs.up", show=False),
     ]
 
 

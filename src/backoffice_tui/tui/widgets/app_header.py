@@ -40,7 +40,8 @@ class AppHeader(Widget):
             if self.offline_since
             else Content.styled("online", "$success")
         )
-        return Content.assemble(
+        # the database label last, so that it is what a narrow screen cuts first
+        left = Content.assemble(
             Content.styled(" backoffice", "bold"),
             " | ",
             Content.styled(self.screen_title, "bold $accent"),
@@ -48,6 +49,10 @@ class AppHeader(Widget):
             plain(self.operator),
             " | ",
             plain(self.database),
-            " | ",
-            state,
         )
+        room = self.size.width - len(" | ") - state.cell_length
+        if self.size.width and left.cell_length > room:
+            # the connection state is never the part that is cut
+            mark = "~" if self.app.has_class("-ascii") else "…"
+            left = Content.assemble(left.truncate(max(room - len(mark), 0)), mark)
+        return Content.assemble(left, " | ", state)

@@ -41,6 +41,7 @@ QUEUE_FIELDS = {
     "priority",
     "due",
     "version",
+    "title",
 }
 TIMELINE_FIELDS = {"id", "at", "actor", "kind", "summary", "service", "order_code"}
 OPEN = {s.value for s in OPEN_STATUSES}

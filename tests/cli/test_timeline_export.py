@@ -69,5 +69,5 @@ def test_timeline_files_have_one_row_per_event(demo_url: str, tmp_path: Path) ->
         "C0001",
         "--output",
         str(tmp_path / "t.txt"),
-        contains="say the format",
+        contains="cannot write t.txt: exports are .csv, .xlsx or .json",
     )

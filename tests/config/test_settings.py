@@ -65,6 +65,7 @@ def test_known_settings_cover_every_settings_field() -> None:
         "ui.mouse": bool,
         "sync.poll_interval": float,
         "approvals.undo_seconds": float,
+        "orders.code_pattern": str,
     }
     assert expected == KNOWN_SETTINGS
 

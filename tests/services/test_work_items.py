@@ -24,7 +24,7 @@ from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle
 from backoffice_tui.services.work.queue import QueueFilter, QueueRow, get_queue_row, list_queue
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import Event, WorkItem, WorkItemNote
+from backoffice_tui.store.models import Event, Team, TeamMembership, User, WorkItem, WorkItemNote
 from tests.conftest import approve_through
 
 
@@ -82,6 +82,20 @@ def test_claim_start_done_makes_the_next_step_ready(demo_db: Database, as_user) 
     assert kinds_for(demo_db, following.id)[-1] == "work_item.ready"
 
 
+def member_of(db: Database, team: str) -> str:
+    with db.read() as session:
+        return (
+            session.scalars(
+                select(User.login)
+                .join(TeamMembership, TeamMembership.user_id == User.id)
+                .join(Team, Team.id == TeamMembership.team_id)
+                .where(Team.code == team, User.active.is_(True))
+                .order_by(User.login)
+            ).first()
+            or ""
+        )
+
+
 def test_finishing_the_last_step_completes_the_line(demo_db: Database, as_user) -> None:
     first = find_item(demo_db, "sales-admin", WorkStatus.READY)
     with demo_db.read() as session:
@@ -104,7 +118,10 @@ def test_finishing_the_last_step_completes_the_line(demo_db: Database, as_user) 
             if entry.required:
                 answer_item(admin, entry.id, "yes" if entry.kind == "check" else "see the file")
         handoffs.submit(admin, handoff_id)
-        handoffs.accept(admin, handoff_id)
+        # the one who submitted may not accept: a member of the receiving team does
+        handoffs.accept(
+            as_user(member_of(demo_db, handoff_detail(demo_db, handoff_id).to_team)), handoff_id
+        )
     with demo_db.read() as session:
         kinds = session.scalars(
             select(Event.kind).where(Event.order_line_id == line_id).order_by(Event.id)

@@ -81,7 +81,7 @@ async def test_customer_screen_follows_actions_on_the_queue(
         assert table.total == len(newest)
         assert table.current_row.id == newest[0].id
         assert table.current_row.kind == "work_item.started"
-        await pilot.press("o")  # oldest first
+        await pilot.press("s")  # oldest first
         await settle(pilot)
         assert table.current_row.id == newest[-1].id
         await pilot.press("end", "enter")  # the newest event opens its work item

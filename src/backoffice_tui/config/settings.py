@@ -23,11 +23,13 @@ from backoffice_tui.config.paths import default_config_path, default_database_ur
 from backoffice_tui.config.spec import (
     DATABASE_URL,
     KNOWN_SETTINGS,
+    ORDER_CODE_PATTERN,
     SECTIONS,
     SETTINGS,
     SPECS,
 )
-from backoffice_tui.domain.errors import ConfigError
+from backoffice_tui.domain.errors import ConfigError, InvalidInput
+from backoffice_tui.domain.order_codes import parse_code_pattern
 from backoffice_tui.domain.urls import (
     database_url_has_password,
     looks_like_secret_name,
@@ -56,6 +58,7 @@ class Settings:
     mouse: bool = False
     poll_interval: float = 1.0  # seconds, > 0
     undo_seconds: float = 5.0  # >= 0
+    order_code_pattern: str = "ORD-{yyyy}-{n:04}"  # checked by domain.order_codes
     user: str | None = None  # --user LOGIN from the command line (not from file/env)
 
 
@@ -142,6 +145,11 @@ def coerce_setting(key: str, value: object, *, where: str) -> object:
         return normalise_database_url(value, source=where)
     if not value.strip():
         raise ConfigError(f"{key} must not be empty {where}")
+    if key == ORDER_CODE_PATTERN:
+        try:
+            parse_code_pattern(value.strip())
+        except InvalidInput as error:
+            raise ConfigError(f"{key} {where}: {error}") from None
     return value.strip()
 
 

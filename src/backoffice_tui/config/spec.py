@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from backoffice_tui.config.paths import default_database_url
 
 DATABASE_URL = "database.url"
+ORDER_CODE_PATTERN = "orders.code_pattern"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
         description=(
             "Seconds during which an approval or rejection can still be undone (0 = no undo)."
         ),
+    ),
+    SettingSpec(
+        key=ORDER_CODE_PATTERN,
+        type=str,
+        default="ORD-{yyyy}-{n:04}",
+        field="order_code_pattern",
+        description=(
+            "The code proposed for a new order: text with {customer}, {yyyy}, {yy}, {mm}, "
+            "{dd} and, last, the next free number {n} (width: {n:04})."
+        ),
+        notes=('For example "{customer}-{yyyy}{mm}-{n:03}" gives C0001-202611-001.',),
     ),
 )
 

@@ -126,6 +126,11 @@ def replay_handoff(
     handoff_id = handoff_of_work_item(db, work_item_id)
     if handoff_id is None:
         raise InvalidInput(f"{plan.where}: the step opened no handoff")
+    if sender.user_id == receiver.user_id and plan.state != HandoffState.DRAFT:
+        raise InvalidInput(
+            f"{plan.where}: {sender.login} would submit and also return or accept; "
+            "whoever submits a handoff may not (name another receiver)"
+        )
     as_sender, as_receiver = Context(db, sender, clock), Context(db, receiver, clock)
 
     def wait(minutes: int) -> None:

@@ -39,6 +39,9 @@ class StepSpec:
     handoff: bool = False
     checklist: tuple[ChecklistItemSpec, ...] = ()
     approval: tuple[ApprovalStageSpec, ...] = ()
+    # a lead of the receiving team may accept the step's handoff that they
+    # submitted themselves (segregation of duties overridden, and recorded)
+    lead_may_override: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,14 +112,24 @@ def _parse_step(data: Mapping[str, Any], where: str) -> StepSpec:
         parse_approval_stage(stage, f"{where} approval stage {n}")
         for n, stage in enumerate(data.get("approval", []), start=1)
     )
+    handoff = data.get("handoff", False)
+    lead_may_override = data.get("lead_may_override", False)
+    for option, value in (("handoff", handoff), ("lead_may_override", lead_may_override)):
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{where}: '{option}' must be true or false, not {value!r}")
+    if lead_may_override and not handoff:
+        raise InvalidInput(
+            f"{where}: 'lead_may_override' applies to a handoff; set handoff = true or remove it"
+        )
     return StepSpec(
         key=key,
         name=_require(data, "name", str, where),
         team=_require(data, "team", str, where),
         sla_days=sla_days,
-        handoff=bool(data.get("handoff", False)),
+        handoff=handoff,
         checklist=checklist,
         approval=approval,
+        lead_may_override=lead_may_override,
     )
 
 

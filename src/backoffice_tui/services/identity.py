@@ -79,6 +79,10 @@ def resolve_actor(
         else:
             real_login = requested_login or os_login()
         real = session.scalar(select(User).where(User.login == real_login))
+        if real is not None and not real.active and not real.placeholder:
+            raise PermissionDenied(
+                f"the account {real_login!r} is deactivated; ask an admin if that is a mistake"
+            )
         if real is None or not real.active:
             raise NotFound(
                 f"{real_login!r} is not a user of this database; an admin can add it with "

@@ -43,6 +43,9 @@ from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
+from backoffice_tui.tui.screens.order_form import OrderForm, SavedOrder
+from backoffice_tui.tui.screens.people import PeopleScreen, admin_refusal
+from backoffice_tui.tui.screens.profile import ProfileScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.screens.views import pick_view
 from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
@@ -84,6 +87,9 @@ class BackofficeApp(App[None]):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.commands"),
         Binding("ctrl+o", "import_file", "Import a file", id="app.import", show=False),
+        Binding("ctrl+n", "new_order", "New order", id="app.new_order", show=False),
+        Binding("ctrl+u", "profile", "Profile", id="app.profile", show=False),
+        Binding("ctrl+g", "people", "People (admins)", id="app.people", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
     MODES: ClassVar = {
@@ -187,6 +193,32 @@ class BackofficeApp(App[None]):
     def action_import_file(self) -> None:
         if not isinstance(self.screen, ImportScreen):
             self.push_screen(ImportScreen())
+
+    def action_profile(self) -> None:
+        if not isinstance(self.screen, ProfileScreen):
+            self.push_screen(ProfileScreen())
+
+    def action_new_order(self) -> None:
+        """The new-order form; once saved, the customer's screen with its new lines."""
+        if isinstance(self.screen, OrderForm):
+            return
+
+        def saved(order: SavedOrder | None) -> None:
+            screen = self.screen
+            if order is None or (
+                isinstance(screen, CustomerScreen) and screen.code == order.customer
+            ):
+                return
+            self.push_screen(CustomerScreen(order.customer))
+
+        self.push_screen(OrderForm(), saved)
+
+    def action_people(self) -> None:
+        """Users and deactivating one who leaves: admins only."""
+        if not self.workspace.actor.is_admin:
+            self.notify(admin_refusal(self.workspace.actor.login), severity="error", markup=False)
+        elif not isinstance(self.screen, PeopleScreen):
+            self.push_screen(PeopleScreen())
 
     def action_saved_views(self) -> None:
         screen = self.screen

@@ -1,20 +1,32 @@
-"""``backoffice customers``: list, show and follow one customer."""
+"""``backoffice customers``: list, show, add, edit and follow one customer."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.timeline_export import export_timeline
 from backoffice_tui.io.writers import ExportFormat, chosen_format, write_stream
+from backoffice_tui.services.customers.records import (
+    CustomerChanges,
+    NewCustomer,
+    SavedCustomer,
+    add_customer,
+    edit_customer,
+)
 from backoffice_tui.services.customers.search import customer_detail, list_customers
 from backoffice_tui.services.customers.timeline import (
     customer_timeline,
 )
 from backoffice_tui.services.exports import rows as exports
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -57,6 +69,7 @@ def show_command(state: CliState, code: str, as_json: bool) -> None:
             ("reading", c.reading),
             ("segment", c.segment),
             ("notes", detail.notes),
+            ("version", detail.version),
         ]
     )
     print_table(
@@ -74,6 +87,118 @@ def show_command(state: CliState, code: str, as_json: bool) -> None:
             for p in detail.lines
         ),
     )
+
+
+def _attributes(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``KEY=VALUE`` options as attributes (the value may hold "=")."""
+    attributes = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise InvalidInput(f"--attribute takes KEY=VALUE, not {pair!r}")
+        attributes[key.strip()] = value
+    return attributes
+
+
+def _report_saved(state: CliState, saved: SavedCustomer, verb: str, as_json: bool) -> None:
+    if as_json:
+        print_json(customer_detail(state.database(), saved.code))
+    else:
+        say(f"{verb} customer {saved.code} (version {saved.version}): {', '.join(saved.changed)}")
+
+
+def _text_options(function: F) -> F:
+    """The options of ``add`` and ``edit`` besides code and name."""
+    options = [
+        click.option("--reading", help="How the name is read (kana)."),
+        click.option("--segment", help="The customer's segment."),
+        click.option("--notes", help="Notes about the customer."),
+        click.option(
+            "--attribute",
+            "attributes",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Set a free attribute (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@customers.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The customer's name.")
+@_text_options
+@json_option
+@pass_state
+def add_command(
+    state: CliState,
+    code: str,
+    name: str,
+    reading: str | None,
+    segment: str | None,
+    notes: str | None,
+    attributes: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Add a customer (any team member)."""
+    new = NewCustomer(
+        code=code,
+        name=name,
+        reading=reading,
+        segment=segment or "",
+        notes=notes or "",
+        attributes=_attributes(attributes),
+    )
+    _report_saved(state, add_customer(state.context(), new), "added", as_json)
+
+
+@customers.command("edit")
+@click.argument("code")
+@click.option("--code", "new_code", help="A new code (one no other customer has).")
+@click.option("--name", help="The customer's name.")
+@_text_options
+@click.option(
+    "--remove-attribute", "removed", multiple=True, metavar="KEY", help="Remove an attribute."
+)
+@click.option(
+    "--expect-version",
+    type=int,
+    help="Refuse if the customer's version is no longer this one (someone changed it).",
+)
+@json_option
+@pass_state
+def edit_command(
+    state: CliState,
+    code: str,
+    new_code: str | None,
+    name: str | None,
+    reading: str | None,
+    segment: str | None,
+    notes: str | None,
+    attributes: tuple[str, ...],
+    removed: tuple[str, ...],
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Change a customer's code, name, reading, segment, notes or attributes."""
+    changes = CustomerChanges(
+        code=new_code,
+        name=name,
+        reading=reading,
+        segment=segment,
+        notes=notes,
+        set_attributes=_attributes(attributes),
+        remove_attributes=removed,
+    )
+    if changes == CustomerChanges():
+        raise InvalidInput(
+            "say what to change: --code, --name, --reading, --segment, --notes, "
+            "--attribute or --remove-attribute"
+        )
+    saved = edit_customer(state.context(), code, changes, expect_version)
+    _report_saved(state, saved, "edited", as_json)
 
 
 @customers.command("timeline")

@@ -698,10 +698,23 @@ def withdraw(ctx: Context, request_id: int, comment: str = "") -> None:
     with ctx.db.write() as session:
         authority = _authority(session, ctx, request_id)
         authority.require(Action.WITHDRAW)
-        request, now = authority.request, ctx.now()
-        _decide(session, ctx, request, Decision(Action.WITHDRAW, now, comment=comment.strip()))
-        _reset_from(request, 1)
-        _close(session, request, RequestState.WITHDRAWN, now)
+        _withdraw_locked(session, ctx, authority.request, comment, ctx.now())
+
+
+def withdraw_in(
+    session: Session, ctx: Context, request_id: int, comment: str, at: datetime
+) -> None:
+    """Withdraw a request inside the caller's transaction, for a caller that
+    has checked its own permission (cancelling the order it belongs to)."""
+    _withdraw_locked(session, ctx, _lock(session, request_id), comment, at)
+
+
+def _withdraw_locked(
+    session: Session, ctx: Context, request: ApprovalRequest, comment: str, now: datetime
+) -> None:
+    _decide(session, ctx, request, Decision(Action.WITHDRAW, now, comment=comment.strip()))
+    _reset_from(request, 1)
+    _close(session, request, RequestState.WITHDRAWN, now)
 
 
 def decide(

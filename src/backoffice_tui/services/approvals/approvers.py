@@ -1,5 +1,6 @@
 """Who answers to which approver entries: a user's own login and role@team
-keys, and those of everyone who delegated to them today."""
+keys, and those of everyone who delegated to them today (a delegation
+ended early routes nothing: ``people.delegations.in_force_on``)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.approvals import is_role_key, role_key
+from backoffice_tui.services.people.delegations import in_force_on
 from backoffice_tui.store.models import Delegation, Team, TeamMembership, User
 
 
@@ -48,8 +50,7 @@ def principals_of(
         .join(Delegation, Delegation.from_user_id == User.id)
         .where(
             Delegation.to_user_id.in_([user_id for user_id, _ in users]),
-            Delegation.starts_on <= today,
-            Delegation.ends_on >= today,
+            in_force_on(today),
             User.active.is_(True),
         )
         .order_by(User.login)
@@ -116,9 +117,7 @@ def logins_for(
         users |= set(
             session.scalars(
                 select(Delegation.to_user_id).where(
-                    Delegation.from_user_id.in_(users),
-                    Delegation.starts_on <= today,
-                    Delegation.ends_on >= today,
+                    Delegation.from_user_id.in_(users), in_force_on(today)
                 )
             )
         )

@@ -36,6 +36,8 @@ class LineProgress:
     step_statuses: tuple[str, ...] = ()  # one per step, in order
     step_dues: tuple[date, ...] = ()
     order_title: str = ""
+    line_position: int = 0  # the line's number in its order
+    line_status: str = "open"  # or "cancelled"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class CustomerDetail:
     lines: list[LineProgress]
     # the columns of imported files that no field holds: header -> text
     attributes: dict[str, str] = field(default_factory=dict)
+    version: int = 1  # what an edit names, so a stale one is refused
 
 
 def _row(c: Customer) -> CustomerRow:
@@ -104,6 +107,8 @@ def customer_detail(db: Database, code: str) -> CustomerDetail:
                     step_statuses=tuple(i.status for i in items),
                     step_dues=tuple(i.due_on for i in items),
                     order_title=order_title,
+                    line_position=line.position,
+                    line_status=line.status,
                 )
             )
         return CustomerDetail(
@@ -111,6 +116,7 @@ def customer_detail(db: Database, code: str) -> CustomerDetail:
             notes=customer.notes,
             lines=progress,
             attributes=attribute_texts(customer.attributes),
+            version=customer.version,
         )
 
 

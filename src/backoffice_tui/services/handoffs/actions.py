@@ -6,6 +6,11 @@ the handoff is what finishes that step. The checklist is answered through
 changes take a shared lock on the handoff row and the state changes here an
 exclusive one, so a handoff is never submitted while an item is being cleared
 (on SQLite every write transaction is serialised anyway).
+
+Segregation of duties: whoever submitted a handoff may not return or accept
+it. Only where the template step says ``lead_may_override = true`` may a
+lead of the receiving team accept what they submitted, and the acceptance
+records the override.
 """
 
 from typing import Any
@@ -13,7 +18,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backoffice_tui.domain.errors import Conflict, InvalidInput, InvalidTransition
+from backoffice_tui.domain.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    PermissionDenied,
+)
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Context
@@ -29,6 +39,7 @@ from backoffice_tui.services.handoffs.records import (
     team_code,
 )
 from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.templates import step_spec_of
 from backoffice_tui.store.base import rows_changed
 from backoffice_tui.store.models import Event, Handoff, HandoffItem, WorkItem
 
@@ -103,7 +114,13 @@ def submit(ctx: Context, handoff_id: int, expected_version: int | None = None) -
             f"{describe(session, handoff)} to {to_code}"
         )
         now = ctx.now()
-        _set_state(session, handoff, state=HandoffState.SUBMITTED.value, submitted_at=now)
+        _set_state(
+            session,
+            handoff,
+            state=HandoffState.SUBMITTED.value,
+            submitted_at=now,
+            submitted_by_id=ctx.actor.user_id,
+        )
         record_handoff_event(
             session,
             ctx,
@@ -115,6 +132,35 @@ def submit(ctx: Context, handoff_id: int, expected_version: int | None = None) -
             resubmitted=again,
             to_team=to_code,
         )
+
+
+def _submitted_by_actor(ctx: Context, handoff: Handoff) -> bool:
+    return handoff.submitted_by_id is not None and handoff.submitted_by_id == ctx.actor.user_id
+
+
+def _refuse_own_submission(ctx: Context, handoff: Handoff, doing: str) -> None:
+    if _submitted_by_actor(ctx, handoff):
+        raise PermissionDenied(
+            f"{ctx.actor.login} submitted handoff {handoff.id}, so someone else in the "
+            f"receiving team must {doing} it"
+        )
+
+
+def _lead_override(session: Session, ctx: Context, handoff: Handoff, item: WorkItem) -> bool:
+    """Whether accepting overrides segregation of duties: the submitter may
+    accept only as a lead of the receiving team on a step that allows it."""
+    if not _submitted_by_actor(ctx, handoff):
+        return False
+    spec = step_spec_of(item.step)
+    if spec is None or not spec.lead_may_override:
+        _refuse_own_submission(ctx, handoff, "accept")
+    if not permissions.is_lead(session, ctx.actor, handoff.to_team_id):
+        raise PermissionDenied(
+            f"{ctx.actor.login} submitted handoff {handoff.id}; its step lets only a lead of "
+            f"team {team_code(session, handoff.to_team_id)} accept it anyway, and "
+            f"{ctx.actor.login} is not one"
+        )
+    return True
 
 
 def _require_submitted(handoff: Handoff, doing: str) -> None:
@@ -138,6 +184,7 @@ def return_handoff(
             session, ctx.actor, handoff.to_team_id, "return the handoffs it receives"
         )
         _require_submitted(handoff, "return")
+        _refuse_own_submission(ctx, handoff, "return")
         from_code = team_code(session, handoff.from_team_id)
         summary = (
             f"{ctx.actor.label} returned {describe(session, handoff)} to {from_code}: "
@@ -167,18 +214,23 @@ def accept(ctx: Context, handoff_id: int, expected_version: int | None = None) -
                 f"cannot accept handoff {handoff.id}: its step '{item.step.name}' (work item "
                 f"{item.id}) is {item.status.replace('_', ' ')}, not in progress"
             )
+        override = _lead_override(session, ctx, handoff, item)
         to_code = team_code(session, handoff.to_team_id)
         what = describe(session, handoff)
         now = ctx.now()
         _set_state(session, handoff, state=HandoffState.ACCEPTED.value, accepted_at=now)
+        summary = f"{ctx.actor.label} accepted {what} for {to_code}"
+        if override:
+            summary += " (override by lead: they submitted it themselves)"
         record_handoff_event(
             session,
             ctx,
             handoff,
             now,
             "accepted",
-            f"{ctx.actor.label} accepted {what} for {to_code}",
+            summary,
             team_id=handoff.to_team_id,
+            **({"override": "lead"} if override else {}),
         )
         lifecycle.finish_in(
             session,

@@ -21,6 +21,7 @@ class HandoffState(StrEnum):
     SUBMITTED = "submitted"
     RETURNED = "returned"
     ACCEPTED = "accepted"
+    CANCELLED = "cancelled"  # its order or order line was cancelled before it was accepted
 
 
 EDITABLE = frozenset({HandoffState.DRAFT, HandoffState.RETURNED})

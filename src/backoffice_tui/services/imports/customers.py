@@ -111,7 +111,10 @@ class CustomerImport:
         updates = [p for p in pending if p.record_id is not None and p.diffs]
         if updates:
             run.session.execute(
-                update(table).where(table.c.id == bindparam("b_id")),
+                # a new version: an edit begun before the import is then refused as stale
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(version=table.c.version + 1),
                 [
                     {
                         "b_id": p.record_id,

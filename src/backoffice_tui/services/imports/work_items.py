@@ -91,6 +91,7 @@ _ITEM_COLUMNS = (
     WorkItem.actual_start_on,
     WorkItem.actual_finish_on,
     WorkItem.attributes,
+    WorkItem.title,
     OrderLine.service_id,
     Order.code.label("order_code"),
     Customer.code.label("customer_code"),
@@ -345,7 +346,7 @@ class WorkItemImport:
         attributes, changed = attribute_changes(self.run, row.attributes, item.attributes or {})
         if changed:
             params["attributes"] = attributes
-            params["search_text"] = attribute_search_text(attributes)
+            params["search_text"] = attribute_search_text(attributes, item.title)
             diffs += changed
         return params, diffs, problems
 

@@ -171,22 +171,27 @@ def claim(ctx: Context, item_id: int, expected_version: int | None = None) -> No
 
 def release(ctx: Context, item_id: int, expected_version: int | None = None) -> None:
     with ctx.db.write() as session:
-        item = open_in(session, item_id, expected_version, CAN_CLAIM, "release")
-        if item.assignee_id is None:
-            raise InvalidTransition(f"work item {item.id} has no assignee to release")
-        if item.assignee_id != ctx.actor.user_id:
-            permissions.require_lead(session, ctx.actor, item.team_id, "release others' work")
-        previous = _login(session, item.assignee_id)
-        summary = f"{ctx.actor.label} released {describe(item)} (was {previous})"
-        change_in(
-            session,
-            ctx,
-            item,
-            "released",
-            summary,
-            {"previous_assignee": previous},
-            assignee_id=None,
-        )
+        release_in(session, ctx, item_id, expected_version)
+
+
+def release_in(session: Session, ctx: Context, item_id: int, expected_version: int | None) -> None:
+    """Release an item inside the caller's transaction (one or a batch)."""
+    item = open_in(session, item_id, expected_version, CAN_CLAIM, "release")
+    if item.assignee_id is None:
+        raise InvalidTransition(f"work item {item.id} has no assignee to release")
+    if item.assignee_id != ctx.actor.user_id:
+        permissions.require_lead(session, ctx.actor, item.team_id, "release others' work")
+    previous = _login(session, item.assignee_id)
+    summary = f"{ctx.actor.label} released {describe(item)} (was {previous})"
+    change_in(
+        session,
+        ctx,
+        item,
+        "released",
+        summary,
+        {"previous_assignee": previous},
+        assignee_id=None,
+    )
 
 
 def _require_owner(session: Session, ctx: Context, item: WorkItem, doing: str) -> None:
@@ -303,33 +308,44 @@ def assign(
 ) -> None:
     """Give an item to a member of its team (leads only)."""
     with ctx.db.write() as session:
-        item = open_in(session, item_id, expected_version, CAN_CLAIM, "assign")
-        permissions.require_lead(session, ctx.actor, item.team_id, "assign work")
-        user = session.scalar(select(User).where(User.login == assignee_login))
-        if user is None or not user.active:
-            raise NotFound(f"no active user {assignee_login!r}")
-        is_member = session.scalar(
-            select(TeamMembership.user_id).where(
-                TeamMembership.user_id == user.id, TeamMembership.team_id == item.team_id
-            )
+        assign_in(session, ctx, item_id, assignee_login, expected_version)
+
+
+def assign_in(
+    session: Session,
+    ctx: Context,
+    item_id: int,
+    assignee_login: str,
+    expected_version: int | None,
+) -> None:
+    """Assign an item inside the caller's transaction (one or a batch)."""
+    item = open_in(session, item_id, expected_version, CAN_CLAIM, "assign")
+    permissions.require_lead(session, ctx.actor, item.team_id, "assign work")
+    user = session.scalar(select(User).where(User.login == assignee_login))
+    if user is None or not user.active:
+        raise NotFound(f"no active user {assignee_login!r}")
+    is_member = session.scalar(
+        select(TeamMembership.user_id).where(
+            TeamMembership.user_id == user.id, TeamMembership.team_id == item.team_id
         )
-        if is_member is None:
-            raise InvalidInput(
-                f"{user.login} is not in team {item.team.code}, so cannot be given its work"
-            )
-        if item.assignee_id == user.id:
-            raise InvalidTransition(f"work item {item.id} is already assigned to {user.login}")
-        previous = _login(session, item.assignee_id)
-        summary = f"{ctx.actor.label} assigned {describe(item)} to {user.login}"
-        change_in(
-            session,
-            ctx,
-            item,
-            "assigned",
-            summary,
-            {"assignee": user.login, "previous_assignee": previous},
-            assignee_id=user.id,
+    )
+    if is_member is None:
+        raise InvalidInput(
+            f"{user.login} is not in team {item.team.code}, so cannot be given its work"
         )
+    if item.assignee_id == user.id:
+        raise InvalidTransition(f"work item {item.id} is already assigned to {user.login}")
+    previous = _login(session, item.assignee_id)
+    summary = f"{ctx.actor.label} assigned {describe(item)} to {user.login}"
+    change_in(
+        session,
+        ctx,
+        item,
+        "assigned",
+        summary,
+        {"assignee": user.login, "previous_assignee": previous},
+        assignee_id=user.id,
+    )
 
 
 def add_note(ctx: Context, item_id: int, body: str) -> int:

@@ -1,7 +1,7 @@
 """Receiving an order: its lines and the work items of every step."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ class NewOrder:
     code: str
     customer_code: str
     services: tuple[str, ...]
-    received_on: date
+    received_on: date | None = None  # None: the day it is created
     requested_on: date | None = None
     sales_owner: str | None = None
     priority: int = 3
@@ -48,6 +48,14 @@ def create_order(ctx: Context, new: NewOrder) -> int:
         raise InvalidInput("an order needs at least one service")
     if not 1 <= new.priority <= 4:
         raise InvalidInput("priority must be between 1 (urgent) and 4 (low)")
+    if not new.code.strip():
+        raise InvalidInput("an order needs a code")
+    received_on = new.received_on or ctx.now().astimezone().date()
+    if new.requested_on is not None and new.requested_on < received_on:
+        raise InvalidInput(
+            f"the requested date {new.requested_on} is before the received date {received_on}"
+        )
+    new = replace(new, received_on=received_on)
     with ctx.db.write() as session:
         customer = session.scalar(select(Customer).where(Customer.code == new.customer_code))
         if customer is None:
@@ -56,9 +64,10 @@ def create_order(ctx: Context, new: NewOrder) -> int:
             raise Conflict(f"order {new.code} already exists")
         owner_id = None
         if new.sales_owner:
-            owner_id = session.scalar(select(User.id).where(User.login == new.sales_owner))
-            if owner_id is None:
-                raise NotFound(f"no user {new.sales_owner!r}")
+            owner = session.scalar(select(User).where(User.login == new.sales_owner))
+            if owner is None or not owner.active or owner.placeholder:
+                raise NotFound(f"no active user {new.sales_owner!r} to own the order")
+            owner_id = owner.id
         return add_order(
             session,
             ctx.actor,
@@ -89,13 +98,14 @@ def add_order(
     Shared by ``create_order`` and the import, which checks many orders
     first and looks each template up once.
     """
+    received_on = new.received_on or now.astimezone().date()
     order = Order(
         code=new.code,
         title=new.title,
         attributes=new.attributes,
         search_text=attribute_search_text(new.attributes, new.title),
         customer_id=customer_id,
-        received_on=new.received_on,
+        received_on=received_on,
         requested_on=new.requested_on,
         sales_owner_id=sales_owner_id,
         priority=new.priority,
@@ -125,7 +135,7 @@ def add_order(
         )
         session.add(line)
         session.flush()
-        due = new.received_on
+        due = received_on
         for step in template.steps:
             due = add_working_days(due, step.sla_days)
             session.add(

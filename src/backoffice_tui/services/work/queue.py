@@ -56,8 +56,9 @@ class QueueFilter:
     statuses: tuple[WorkStatus, ...] = field(default_factory=lambda: tuple(OPEN_STATUSES))
     overdue: bool = False
     customer: str | None = None  # customer code
-    # customer code, name or reading, order code or title, step, or the value
-    # of a column an imported file added to the customer, order or item
+    # customer code, name or reading, order code or title, step or its own
+    # title, or the value of a column an imported file added to the customer,
+    # order or item
     text: str | None = None
     my_teams: bool = False  # only the teams the operator belongs to
 
@@ -94,6 +95,7 @@ class QueueRow:
     priority: int
     due: date
     version: int
+    title: str = ""  # the step's own title; "" for the template step's name
 
     def sort_key(self, sort: QueueSort) -> tuple[Any, ...]:
         return {
@@ -121,6 +123,7 @@ def _base_query() -> Select[*tuple[Any, ...]]:
             WorkItem.priority,
             WorkItem.due_on,
             WorkItem.version,
+            WorkItem.title,
         )
         .join(Customer, Customer.id == WorkItem.customer_id)
         .join(Order, Order.id == WorkItem.order_id)
@@ -197,6 +200,7 @@ def _conditions(
                         )
                     )
                 ),
+                # its own title and the columns of imported files
                 WorkItem.search_text.contains(key, autoescape=True),
                 WorkItem.step_id.in_(
                     select(TemplateStep.id).where(

@@ -7,17 +7,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import InvalidInput, NotFound
-from backoffice_tui.domain.templates import parse_template
+from backoffice_tui.domain.statuses import OPEN_STATUSES
+from backoffice_tui.domain.templates import StepSpec, parse_template
 from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.base import utc_now
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import ProcessTemplate, Service, Team, TemplateStep
+from backoffice_tui.store.models import (
+    OrderLine,
+    ProcessTemplate,
+    Service,
+    Team,
+    TemplateStep,
+    WorkItem,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,7 @@ class TemplateRow:
     version: int
     steps: int
     loaded_at: str
+    open_lines: int = 0  # open order lines with steps still to do on this version
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,19 @@ def load_templates(db: Database, actor: Actor | str, paths: list[Path]) -> list[
         return [load_template_in(session, actor, path) for path in paths]
 
 
+def step_spec_of(step: TemplateStep) -> StepSpec | None:
+    """The step as its template's TOML says it, for the options the
+    template_steps table keeps no column for (``lead_may_override``).
+    None for a step the source does not name (an ad-hoc version made from a
+    task list)."""
+    template = step.template
+    try:
+        spec = parse_template(tomllib.loads(template.source_toml), f"template {template.name}")
+    except (tomllib.TOMLDecodeError, InvalidInput):
+        return None
+    return next((s for s in spec.steps if s.key == step.key), None)
+
+
 def latest_template(session: Session, service_code: str) -> ProcessTemplate:
     template = session.scalar(
         select(ProcessTemplate)
@@ -144,8 +166,25 @@ def latest_template(session: Session, service_code: str) -> ProcessTemplate:
     return template
 
 
+def open_line_conditions() -> tuple[ColumnElement[bool], ...]:
+    """An order line still running on its template: open, with a step to do."""
+    return (
+        OrderLine.status == "open",
+        exists().where(
+            WorkItem.order_line_id == OrderLine.id,
+            WorkItem.status.in_([s.value for s in OPEN_STATUSES]),
+        ),
+    )
+
+
 def list_templates(db: Database) -> list[TemplateRow]:
     with db.read() as session:
+        open_line = (
+            select(OrderLine.template_id, func.count().label("lines"))
+            .where(*open_line_conditions())
+            .group_by(OrderLine.template_id)
+            .subquery()
+        )
         rows = session.execute(
             select(
                 Service.code,
@@ -153,13 +192,17 @@ def list_templates(db: Database) -> list[TemplateRow]:
                 ProcessTemplate.version,
                 func.count(TemplateStep.id),
                 ProcessTemplate.loaded_at,
+                func.coalesce(func.max(open_line.c.lines), 0),
             )
             .join(Service, Service.id == ProcessTemplate.service_id)
             .join(TemplateStep, TemplateStep.template_id == ProcessTemplate.id)
+            .outerjoin(open_line, open_line.c.template_id == ProcessTemplate.id)
             .group_by(ProcessTemplate.id, Service.code)
             .order_by(Service.code, ProcessTemplate.version)
         ).all()
         return [
-            TemplateRow(code, name, version, steps, loaded_at.isoformat(timespec="seconds"))
-            for code, name, version, steps, loaded_at in rows
+            TemplateRow(
+                code, name, version, steps, loaded_at.isoformat(timespec="seconds"), open_lines
+            )
+            for code, name, version, steps, loaded_at, open_lines in rows
         ]

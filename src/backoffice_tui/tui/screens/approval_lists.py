@@ -23,6 +23,7 @@ from backoffice_tui.services.approvals.read import (
     request_detail,
     sent_window,
 )
+from backoffice_tui.services.people.delegations import DelegationRow, deciding_for
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.pending_decisions import Outcome, PendingDecisions
 from backoffice_tui.tui.screens.base import BackofficeScreen
@@ -71,6 +72,11 @@ class ApprovalListsScreen(BackofficeScreen[None]):
         Binding("q,escape", "back", "Back", id="screen.back", show=False),
     ]
 
+    class DelegationsRead(Message):
+        def __init__(self, rows: list[DelegationRow]) -> None:
+            self.rows = rows
+            super().__init__()
+
     class DetailLoaded(Message):
         def __init__(self, request_id: int, detail: RequestDetail | None, error: str) -> None:
             self.request_id = request_id
@@ -87,6 +93,7 @@ class ApprovalListsScreen(BackofficeScreen[None]):
         self._just_done: dict[int, str] = {}  # committed, until the list drops the row
         self._loaded: set[str] = set()  # views read since the last change
         self.progress = ""  # a bulk action's, for the status line
+        self.deciding_for = ""  # the delegations in force to me, for the status line
         self._status = self._title = ""
         self._changes_seen = 0
 
@@ -139,6 +146,7 @@ class ApprovalListsScreen(BackofficeScreen[None]):
             table.mark_of = self._mark_of
         self.pending.subscribe(self._pending_changed)
         self._load(INBOX)
+        self._read_delegations()
         self.table.focus()
         self._sync_countdown()
 
@@ -161,6 +169,7 @@ class ApprovalListsScreen(BackofficeScreen[None]):
         self.table.flash({e.entity_id for e in changed if e.id in message.events_by_others})
 
     def _refresh_lists(self) -> None:
+        self._read_delegations()
         self._loaded = {self.view}
         self._load(self.view, keep_cursor=True)
         row = self.current_row
@@ -236,12 +245,31 @@ class ApprovalListsScreen(BackofficeScreen[None]):
             parts.append(f"{len(table.tagged)} tagged, A approves")
         if self.progress:
             parts.append(self.progress)
+        if self.deciding_for and self.view == INBOX:
+            parts.append(self.deciding_for)
         other = SENT if self.view == INBOX else INBOX
         parts.append(f"s: {VIEW_TITLES[other].lower()}")
         status = " | ".join(parts)
         if status != self._status:  # a cursor move must not rewrite the line
             self._status = status
             self.query_one("#status", Static).update(plain(status))
+
+    @work(thread=True, exclusive=True, group="approval-delegations", exit_on_error=False)
+    def _read_delegations(self) -> None:
+        workspace = workspace_of(self)
+        self.post_message(
+            self.DelegationsRead(deciding_for(workspace.db, workspace.actor, workspace.today()))
+        )
+
+    @on(DelegationsRead)
+    def _delegations_read(self, message: DelegationsRead) -> None:
+        self.deciding_for = (
+            "also deciding for "
+            + ", ".join(f"{r.from_login} until {r.ends_on:%m-%d}" for r in message.rows)
+            if message.rows
+            else ""
+        )
+        self._show_status()
 
     @on(ApprovalTable.Highlighted)
     def _highlighted(self) -> None:

@@ -28,9 +28,12 @@ from backoffice_tui.services.customers.timeline import (
 from backoffice_tui.services.people.directory import list_services
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
+from backoffice_tui.tui.screens.customer_form import CustomerForm
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, ShowLines, pick_after_loading
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.order_cancel import ask_to_cancel
+from backoffice_tui.tui.screens.order_form import OrderForm
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
@@ -77,7 +80,9 @@ def attributes_summary(attributes: dict[str, str]) -> str:
 
 def line_prompt(line: LineProgress, today: date, titles: bool = False) -> Content:
     """An order line; with ``titles``, a column of order titles after the code."""
-    if line.current_step is None:
+    if line.line_status == "cancelled":
+        where = "cancelled"
+    elif line.current_step is None:
         where = "complete"
     else:
         late = " overdue" if line.current_due and line.current_due < today else ""
@@ -110,7 +115,9 @@ class CustomerScreen(BackofficeScreen[None]):
         padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "toggle_order", "Oldest/newest", id="customer.order"),
+        Binding("o", "new_order", "New order", id="customer.new_order"),
+        Binding("s", "toggle_order", "Oldest/newest", id="customer.order"),
+        Binding("e", "edit", "Edit", id="customer.edit"),
         Binding("slash", "search", "Search", id="customer.search"),
         Binding("v", "pick_service", "Service", id="customer.service"),
         Binding("r", "pick_order", "Order", id="customer.order_filter", show=False),
@@ -118,6 +125,7 @@ class CustomerScreen(BackofficeScreen[None]):
         Binding("d", "pick_dates", "Dates", id="customer.dates", show=False),
         Binding("c", "clear_filters", "Clear filters", id="customer.clear", show=False),
         Binding("x", "export", "Export CSV", id="customer.export"),
+        Binding("X", "cancel_line", "Cancel line/order", id="customer.cancel"),
         Binding("i", "details", "Details", id="customer.details", show=False),
         Binding("S", "save_view", "Save view", id="customer.save_view", show=False),
         Binding("V", "open_view", "Saved views", id="customer.open_view", show=False),
@@ -350,6 +358,18 @@ class CustomerScreen(BackofficeScreen[None]):
         lines = [f"{name}: {value}" for name, value in attributes.items()]
         self.app.push_screen(ShowLines(f"Details of {self.code} ({len(lines)})", lines))
 
+    def action_edit(self) -> None:
+        """The form on what this screen last read; a save reloads the screen."""
+        if self.detail is None:
+            return
+
+        def saved(code: str | None) -> None:
+            if code:
+                self.code = code  # the code itself may have changed
+                self.action_reload()
+
+        self.app.push_screen(CustomerForm(self.detail), saved)
+
     def action_export(self) -> None:
         self._export(self.timeline_filter, self.newest_first)
 
@@ -373,6 +393,16 @@ class CustomerScreen(BackofficeScreen[None]):
 
     def action_open_view(self) -> None:
         pick_view(self, EVENTS, self.console.open_view)
+
+    def action_new_order(self) -> None:
+        self.app.push_screen(OrderForm(self.code))  # shown again, this screen reloads
+
+    def action_cancel_line(self) -> None:
+        lines = self.query_one("#lines", OptionList)
+        if self.detail is None or lines.highlighted is None or not self.detail.lines:
+            self.notify("pick an order line first (tab to the order lines)", severity="warning")
+            return
+        ask_to_cancel(self, self.detail.lines[lines.highlighted], self.action_reload)
 
     def action_back(self) -> None:
         search = self.query_one(SearchBox)

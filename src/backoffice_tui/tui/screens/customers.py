@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from backoffice_tui.services.customers.search import CustomerRow, list_customers
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.customer import CustomerScreen
+from backoffice_tui.tui.screens.customer_form import CustomerForm
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
@@ -31,6 +32,7 @@ class CustomerSearchScreen(BackofficeScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "results", "Results", id="customers.results", show=False),
+        Binding("n,ctrl+n", "new_customer", "New customer", id="customers.new"),
         Binding("escape", "back", "Back", id="screen.back"),
     ]
 
@@ -95,6 +97,15 @@ class CustomerSearchScreen(BackofficeScreen[None]):
         if results.option_count:
             results.focus()
             results.highlighted = results.highlighted or 0
+
+    def action_new_customer(self) -> None:
+        """The form for a new customer; once saved, that customer's screen."""
+
+        def saved(code: str | None) -> None:
+            if code:
+                self.app.push_screen(CustomerScreen(code))
+
+        self.app.push_screen(CustomerForm(), saved)
 
     def action_back(self) -> None:
         if self.query_one(OptionList).has_focus:

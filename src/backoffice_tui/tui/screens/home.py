@@ -34,6 +34,7 @@ class HomeScreen(BackofficeScreen[None]):
         Binding("a", "open('approvals')", "Approvals", id="home.approvals"),
         Binding("h", "open('handoffs')", "Handoffs", id="home.handoffs"),
         Binding("r", "refresh", "Refresh", id="home.refresh"),
+        Binding("p", "app.profile", "Profile", id="home.profile", show=False),
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
 

@@ -12,10 +12,13 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work.bulk import ItemOutcome
 from backoffice_tui.services.work.detail import WorkItemDetail, work_item_detail
+from backoffice_tui.services.work.edits import edit_item
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import AskText
+from backoffice_tui.tui.screens.item_edit import EditItemDialog, EditRequest
 from backoffice_tui.tui.text import fit, plain, plain_lines
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.workspace import workspace_of
@@ -44,7 +47,8 @@ def attribute_lines(title: str, attributes: dict[str, str]) -> list[str]:
 def detail_lines(detail: WorkItemDetail) -> list[str]:
     row = detail.row
     lines = [
-        f"Work item {row.id}: {row.step}  [{row.status.replace('_', ' ')}]",
+        f"Work item {row.id}: {row.title or row.step}  [{row.status.replace('_', ' ')}]",
+        *([f"Step       {row.step}"] if row.title else []),
         f"Customer   {row.customer_code} {row.customer_name}",
         f"Order      {row.order_code}  received {detail.received_on}"
         + (f", requested {detail.requested_on}" if detail.requested_on else "")
@@ -94,6 +98,7 @@ class WorkItemScreen(BackofficeScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "note", "Note", id="item.note"),
+        Binding("e", "edit", "Edit", id="item.edit"),
         Binding("ctrl+r", "reload", "Reload", id="item.reload"),
         Binding("q,escape", "app.pop_screen", "Back", id="screen.back"),
     ]
@@ -157,3 +162,33 @@ class WorkItemScreen(BackofficeScreen[None]):
         workspace.drafts.discard(note_draft(self.item_id))
         self.app.call_from_thread(self.notify, "Note added")
         self._load()
+
+    def action_edit(self) -> None:
+        detail = self.detail
+        if detail is None or self.console.refuse_while_offline():
+            return
+        row = detail.row
+        ctx = workspace_of(self).context()
+
+        def save(request: EditRequest) -> list[ItemOutcome]:
+            edit_item(
+                ctx,
+                row.id,
+                due_on=request.due_on,
+                priority=request.priority,
+                title=request.title,
+                reason=request.reason,
+                expected_version=row.version,
+            )
+            return [ItemOutcome(row.id)]
+
+        start = {"due": row.due.isoformat(), "priority": str(row.priority), "title": row.title}
+        dialog = EditItemDialog(
+            f"Change work item {row.id}: {row.title or row.step}", save, f"edit:{row.id}", start
+        )
+        self.app.push_screen(dialog, self._edited)
+
+    def _edited(self, outcomes: list[ItemOutcome] | None) -> None:
+        if outcomes:
+            self.notify("Work item changed")
+            self._load()

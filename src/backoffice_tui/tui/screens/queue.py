@@ -17,7 +17,9 @@ from backoffice_tui.services.people.directory import list_teams
 from backoffice_tui.services.people.users import list_users
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.bulk import ItemOutcome, assign_items, release_items
 from backoffice_tui.services.work.detail import team_members
+from backoffice_tui.services.work.edits import edit_items
 from backoffice_tui.services.work.queue import (
     QueueFilter,
     QueueRow,
@@ -27,8 +29,10 @@ from backoffice_tui.services.work.queue import (
 )
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
+from backoffice_tui.tui.screens.bulk_results import BulkResults, ItemResult
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, PickOne, pick_after_loading
 from backoffice_tui.tui.screens.item import WorkItemScreen, note_draft
+from backoffice_tui.tui.screens.item_edit import EditItemDialog, EditRequest
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
@@ -65,6 +69,9 @@ class QueueScreen(BackofficeScreen[None]):
         Binding("u", "act('unblock')", "Unblock", id="queue.unblock", show=False),
         Binding("r", "act('release')", "Release", id="queue.release", show=False),
         Binding("x", "act('skip')", "Skip (lead)", id="queue.skip", show=False),
+        Binding("E", "edit_tagged", "Edit tagged", id="queue.edit_tagged", show=False),
+        Binding("R", "release_tagged", "Release tagged", id="queue.release_tagged", show=False),
+        Binding("A", "assign_tagged", "Assign tagged", id="queue.assign_tagged", show=False),
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("t", "pick_team", "Team", id="queue.team", show=False),
         Binding("f", "pick_status", "Status filter", id="queue.status", show=False),
@@ -83,6 +90,15 @@ class QueueScreen(BackofficeScreen[None]):
     class Acted(Message):
         def __init__(self, verb: str, outcomes: list[Outcome]) -> None:
             self.verb = verb
+            self.outcomes = outcomes
+            super().__init__()
+
+    class BatchDone(Message):
+        """What a batch on tagged items did to each."""
+
+        def __init__(self, title: str, rows: list[QueueRow], outcomes: list[ItemOutcome]) -> None:
+            self.title = title
+            self.rows = rows
             self.outcomes = outcomes
             super().__init__()
 
@@ -401,3 +417,78 @@ class QueueScreen(BackofficeScreen[None]):
             )
             self.table.tagged.difference_update(o.row.id for o in message.outcomes if not o.error)
         self._load(keep_cursor=True)
+
+    # --- tagged items, one transaction per batch ------------------------------------
+
+    def _tagged_rows(self, verb: str) -> list[QueueRow]:
+        if self._offline():
+            return []
+        rows = self.table.tagged_or_current() if self.table.tagged else []
+        if not rows:
+            self.notify(f"Tag items with space first; then {verb}", severity="warning")
+        return rows
+
+    def action_edit_tagged(self) -> None:
+        rows = self._tagged_rows("E changes them all")
+        if not rows:
+            return
+        ctx = workspace_of(self).context()
+
+        def save(request: EditRequest) -> list[ItemOutcome]:
+            return edit_items(
+                ctx,
+                [(row.id, row.version) for row in rows],
+                due_on=request.due_on,
+                priority=request.priority,
+                title=request.title,
+                reason=request.reason,
+            )
+
+        def saved(outcomes: list[ItemOutcome] | None) -> None:
+            if outcomes is not None:
+                self._batch_done(self.BatchDone("Edit tagged", rows, outcomes))
+
+        title = f"Change {len(rows)} tagged item{'s' if len(rows) != 1 else ''}"
+        self.app.push_screen(EditItemDialog(title, save, "edit:tagged"), saved)
+
+    def action_release_tagged(self) -> None:
+        rows = self._tagged_rows("R releases them all")
+        if rows:
+            self._run_batch("Release tagged", rows, None)
+
+    def action_assign_tagged(self) -> None:
+        rows = self._tagged_rows("A assigns them all")
+        if not rows:
+            return
+        teams = {row.team for row in rows}
+        if len(teams) > 1:
+            self.notify(
+                "Tagged items belong to several teams; assign one team at a time",
+                severity="warning",
+            )
+            return
+        db, team = workspace_of(self).db, teams.pop()
+        pick_after_loading(
+            self,
+            f"Assign {len(rows)} tagged to (team {team})",
+            lambda: [(login, f"{login}  {name}") for login, name in team_members(db, team)],
+            lambda login: login and self._run_batch("Assign tagged", rows, login),
+        )
+
+    @work(thread=True, group="queue-actions", exit_on_error=False)
+    def _run_batch(self, title: str, rows: list[QueueRow], login: str | None) -> None:
+        ctx = workspace_of(self).context()
+        targets = [(row.id, row.version) for row in rows]
+        if login is None:
+            outcomes = release_items(ctx, targets)
+        else:
+            outcomes = assign_items(ctx, targets, login)
+        self.post_message(self.BatchDone(title, rows, outcomes))
+
+    @on(BatchDone)
+    def _batch_done(self, message: BatchDone) -> None:
+        labels = {row.id: f"#{row.id} {row.order_code} / {row.step}" for row in message.rows}
+        self.table.tagged.difference_update(o.item_id for o in message.outcomes if o.applied)
+        self._load(keep_cursor=True)
+        results = [ItemResult(labels[o.item_id], o.error) for o in message.outcomes]
+        self.app.push_screen(BulkResults(message.title, results))

@@ -54,5 +54,5 @@ class AppHeader(Widget):
         if self.size.width and left.cell_length > room:
             # the connection state is never the part that is cut
             mark = "~" if self.app.has_class("-ascii") else "…"
-            left = Content.assemble(left.truncate(max(room - len(mark), 0)), mark)
+            left = Content.assemble(left.truncate(max(room - len(mark), 0)).rstrip(), mark)
         return Content.assemble(left, " | ", state)

@@ -1,0 +1,230 @@
+"""The dialog that changes a step's due date, priority and title, with a
+reason: for one work item (starting from its values) or for every tagged
+one (blank fields are left as they are).
+
+It saves in a worker; a refusal (a stale version, a missing reason) is
+shown in the dialog and what was typed stays, also as a draft on disk.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable, InvalidInput
+from backoffice_tui.io.values import DATE_FORMS, CellError, as_date
+from backoffice_tui.services.work.bulk import ItemOutcome
+from backoffice_tui.tui.drafts import Drafts
+from backoffice_tui.tui.screens.application_form import FieldRow
+from backoffice_tui.tui.screens.base import BackofficeDialog
+from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
+from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.workspace import workspace_of
+
+FIELDS = ("due", "priority", "title", "reason")
+LABELS = {"due": "Due date", "priority": "Priority 1-4", "title": "Title", "reason": "Reason *"}
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """What the operator asked to change (None: leave it) and why."""
+
+    due_on: date | None
+    priority: int | None
+    title: str | None
+    reason: str
+
+
+# Saves the request: the outcome of each item, or raises the one refusal.
+SaveEdit = Callable[[EditRequest], list[ItemOutcome]]
+
+
+def typed_date(text: str) -> date:
+    """A date as the app reads them in files (2026-12-14, 2026/12/14,
+    2026年12月14日, 20261214), but never a bare serial number."""
+    if text.isdigit() and len(text) != 8:
+        raise InvalidInput(f"not a date: {text} (use {DATE_FORMS.split(' or ')[0]})")
+    try:
+        return as_date(text)
+    except CellError as error:
+        raise InvalidInput(f"{error}: {text}") from None
+
+
+def read_request(typed: dict[str, str], start: dict[str, str]) -> EditRequest:
+    """What changed from ``start``, parsed; InvalidInput for a bad value."""
+
+    def changed(key: str) -> str | None:
+        value = typed[key].strip()
+        return None if value == start.get(key, "").strip() else value
+
+    due, priority, title = changed("due"), changed("priority"), changed("title")
+    if priority is not None and not priority.isdigit():
+        raise InvalidInput(f"priority is a number from 1 to 4, not {priority!r}")
+    return EditRequest(
+        due_on=typed_date(due) if due else None,
+        priority=int(priority) if priority else None,
+        title=title,
+        reason=typed["reason"].strip(),
+    )
+
+
+class EditItemDialog(BackofficeDialog[list[ItemOutcome] | None]):
+    """Returns the outcome of each item once saved, None when cancelled."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="EditItemDialog")
+        + """
+    EditItemDialog > Vertical { width: 72; }
+    EditItemDialog FieldRow { margin-bottom: 1; }
+    EditItemDialog FieldRow > Label { width: 15; }
+    EditItemDialog #outcome { height: auto; color: $error; margin-bottom: 1; }
+    EditItemDialog Input.-textual-compact:focus { background-tint: $foreground 8%; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="item_edit.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="item_edit.cancel"),
+    ]
+
+    class Refused(Message):
+        def __init__(self, reason: str) -> None:
+            self.reason = reason
+            super().__init__()
+
+    class Saved(Message):
+        def __init__(self, outcomes: list[ItemOutcome]) -> None:
+            self.outcomes = outcomes
+            super().__init__()
+
+    def __init__(
+        self, title: str, save: SaveEdit, draft_key: str, start: dict[str, str] | None = None
+    ) -> None:
+        """``start``: the item's due date, priority and title as text (one
+        item); without it every field starts blank (tagged items)."""
+        super().__init__()
+        self.title_text = title
+        self.save = save
+        self.draft_key = draft_key
+        self.start = start or {}
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        blank = "blank: leave as it is"
+        placeholders = {
+            "due": "YYYY-MM-DD" if self.start else f"YYYY-MM-DD; {blank}",
+            "priority": "1 most urgent .. 4" if self.start else f"1..4; {blank}",
+            "title": "blank: the step's name" if self.start else blank,
+            "reason": "why (required; kept in the history)",
+        }
+        with Vertical():
+            yield Label(plain(self.title_text))
+            for key in FIELDS:
+                with FieldRow():
+                    yield Label(LABELS[key])
+                    yield QuietInput(placeholder=placeholders[key], id=f"field-{key}", compact=True)
+            yield Static(id="outcome")
+            yield Label(
+                "enter: next field   ctrl+s: save   escape: cancel", classes="hint", id="hint"
+            )
+
+    def on_mount(self) -> None:
+        values = dict(self.start)
+        draft = self._drafts().get(self.draft_key)
+        restored = False
+        if draft is not None:
+            try:
+                values.update({str(k): str(v) for k, v in json.loads(draft).items()})
+                restored = True
+            except (ValueError, AttributeError):
+                pass
+        for key, editor in self._editors().items():
+            editor.value = values.get(key, "")
+            editor.cursor_position = len(editor.value)
+        if restored:
+            self._say(Content.styled("your unsaved values are back", "$warning"))
+        self._editors()["reason" if self.start else "due"].focus()
+
+    def _editors(self) -> dict[str, Input]:
+        return {key: self.query_one(f"#field-{key}", Input) for key in FIELDS}
+
+    def typed(self) -> dict[str, str]:
+        return {key: editor.value for key, editor in self._editors().items()}
+
+    def _drafts(self) -> Drafts:
+        return workspace_of(self).drafts
+
+    def _say(self, text: Content) -> None:
+        self.query_one("#outcome", Static).update(text)
+
+    @on(Input.Changed)
+    def _keep_draft(self) -> None:
+        if not self.is_mounted:
+            return
+        typed = self.typed()
+        if any(typed[k].strip() != self.start.get(k, "").strip() for k in FIELDS):
+            self._drafts().put(self.draft_key, json.dumps(typed, ensure_ascii=False))
+        else:
+            self._drafts().discard(self.draft_key)
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        if self.focused is self._editors()["reason"]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        if self.saving or self.console.refuse_while_offline():
+            return
+        try:
+            request = read_request(self.typed(), self.start)
+        except InvalidInput as error:
+            self._refused(self.Refused(str(error)))
+            return
+        self.saving = True
+        self._say(Content.styled("saving…", "$text-muted"))
+        self._save(request)
+
+    @work(thread=True, exclusive=True, group="item-edit", exit_on_error=False)
+    def _save(self, request: EditRequest) -> None:
+        try:
+            outcomes = self.save(request)
+        except BackofficeError as error:
+            self.post_message(self.Refused(str(error)))
+            if isinstance(error, DatabaseUnavailable):
+                raise  # the app goes offline
+            return
+        self.post_message(self.Saved(outcomes))
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self.saving = False
+        self._say(
+            Content.assemble(Content.styled("not saved: ", "bold $error"), plain(message.reason))
+        )
+
+    def reset_busy(self) -> None:
+        if self.saving:
+            self.saving = False
+            self._say(Content.styled("not saved: ctrl+s tries again", "bold $error"))
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self._drafts().discard(self.draft_key)
+        self.dismiss(message.outcomes)
+
+    def action_cancel(self) -> None:
+        if self.saving:
+            return
+        self._drafts().discard(self.draft_key)
+        self.dismiss(None)

@@ -9,14 +9,13 @@ they concern, one line each.
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
@@ -25,10 +24,9 @@ from backoffice_tui.domain.application_kinds import (
     FieldSpec,
     check_fields,
 )
-from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.tui.drafts import Drafts
-from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import Confirm
+from backoffice_tui.tui.screens.saving import FormScreen
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
@@ -64,7 +62,7 @@ class FieldRow(Horizontal):
     """
 
 
-class ApplicationForm(BackofficeScreen[int | None]):
+class ApplicationForm(FormScreen[int | None]):
     """Returns the application's id once saved, None when cancelled."""
 
     DEFAULT_CSS = """
@@ -83,20 +81,9 @@ class ApplicationForm(BackofficeScreen[int | None]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
-    class Refused(Message):
-        def __init__(self, reason: str) -> None:
-            self.reason = reason
-            super().__init__()
-
-    class Saved(Message):
-        def __init__(self, application_id: int) -> None:
-            self.application_id = application_id
-            super().__init__()
-
     def __init__(self, form: FormSpec) -> None:
         super().__init__()
         self.form = form
-        self.saving = False
         self._restored = False
 
     # --- building ---------------------------------------------------------------------
@@ -148,7 +135,7 @@ class ApplicationForm(BackofficeScreen[int | None]):
                 pass
         self._fill(values)
         if self._restored:
-            self._say(Content.styled("your unsaved values are back", "$warning"))
+            self.say(Content.styled("your unsaved values are back", "$warning"))
         editors = list(self._editors().values())
         if editors:
             editors[0].focus()
@@ -208,9 +195,6 @@ class ApplicationForm(BackofficeScreen[int | None]):
 
     # --- checking and saving ----------------------------------------------------------
 
-    def _say(self, text: Content) -> None:
-        self.query_one("#outcome", Static).update(text)
-
     def _show_problems(self, problems: Mapping[str, str]) -> None:
         for key, editor in self._editors().items():
             editor.set_class(key in problems, "-invalid")
@@ -230,7 +214,7 @@ class ApplicationForm(BackofficeScreen[int | None]):
         self._show_problems(problems)
         if problems:
             count = len(problems)
-            self._say(
+            self.say(
                 Content.styled(
                     f"{count} field{'s' if count != 1 else ''} to put right before saving",
                     "bold $error",
@@ -239,37 +223,11 @@ class ApplicationForm(BackofficeScreen[int | None]):
             first = next(k for k in self._editors() if k in problems)
             self._editors()[first].focus()
             return
-        self.saving = True
-        self._say(Content.styled("saving…", "$text-muted"))
-        self._save(typed, comment)
+        self.save_with(lambda: self.form.save(typed, comment))
 
-    @work(thread=True, exclusive=True, group="application-form", exit_on_error=False)
-    def _save(self, values: dict[str, str], comment: str) -> None:
-        try:
-            application_id = self.form.save(values, comment)
-        except BackofficeError as error:
-            self.post_message(self.Refused(str(error)))
-            if isinstance(error, DatabaseUnavailable):
-                raise  # the app goes offline
-            return
-        self.post_message(self.Saved(application_id))
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self.saving = False
-        self._say(
-            Content.assemble(Content.styled("not saved: ", "bold $error"), plain(message.reason))
-        )
-
-    def reset_busy(self) -> None:
-        if self.saving:  # the save stopped on an error, said in a notification
-            self.saving = False
-            self._say(Content.styled("not saved: ctrl+s tries again", "bold $error"))
-
-    @on(Saved)
-    def _saved(self, message: Saved) -> None:
+    def saved(self, result: Any) -> None:
         self._drafts().discard(self.form.draft_key)
-        self.dismiss(message.application_id)
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         if self.saving:

@@ -5,23 +5,21 @@ as a draft until the delegation is saved."""
 import json
 from collections.abc import Callable
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable, InvalidInput
+from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.tui.drafts import Drafts
 from backoffice_tui.tui.screens.application_form import FieldRow
-from backoffice_tui.tui.screens.base import BackofficeDialog
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
 from backoffice_tui.tui.screens.item_edit import typed_date
-from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.screens.saving import FormDialog
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
@@ -32,7 +30,7 @@ AWAY_DRAFT = "away"
 SaveAway = Callable[[date, date, str], int]
 
 
-class AwayDialog(BackofficeDialog[int | None]):
+class AwayDialog(FormDialog[int | None]):
     """Returns the new delegation's id, or None when cancelled."""
 
     DEFAULT_CSS = (
@@ -49,22 +47,11 @@ class AwayDialog(BackofficeDialog[int | None]):
         Binding("escape", "cancel", "Cancel", id="away.cancel"),
     ]
 
-    class Refused(Message):
-        def __init__(self, reason: str) -> None:
-            self.reason = reason
-            super().__init__()
-
-    class Saved(Message):
-        def __init__(self, delegation_id: int) -> None:
-            self.delegation_id = delegation_id
-            super().__init__()
-
     def __init__(self, logins: tuple[str, ...], today: date, save: SaveAway) -> None:
         super().__init__()
         self.logins = logins
         self.today = today
         self.save = save
-        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -87,7 +74,7 @@ class AwayDialog(BackofficeDialog[int | None]):
         if draft is not None:
             try:
                 values.update({str(k): str(v) for k, v in json.loads(draft).items()})
-                self._say(Content.styled("your unsaved values are back", "$warning"))
+                self.say(Content.styled("your unsaved values are back", "$warning"))
             except (ValueError, AttributeError):
                 pass
         for key in ("from", "until"):
@@ -107,9 +94,6 @@ class AwayDialog(BackofficeDialog[int | None]):
             "until": self.query_one("#field-until", Input).value.strip(),
             "to": self.query_one(ChoiceField).value,
         }
-
-    def _say(self, text: Content) -> None:
-        self.query_one("#outcome", Static).update(text)
 
     @on(Input.Changed)
     @on(ChoiceField.Changed)
@@ -137,39 +121,14 @@ class AwayDialog(BackofficeDialog[int | None]):
             starts_on = typed_date(typed["from"]) if typed["from"] else self.today
             ends_on = typed_date(typed["until"])
         except InvalidInput as error:
-            self._refused(self.Refused(str(error)))
+            self.refuse(str(error))
             return
-        self.saving = True
-        self._say(Content.styled("saving…", "$text-muted"))
-        self._save(starts_on, ends_on, typed["to"])
+        to_login = typed["to"]
+        self.save_with(lambda: self.save(starts_on, ends_on, to_login))
 
-    @work(thread=True, exclusive=True, group="away", exit_on_error=False)
-    def _save(self, starts_on: date, ends_on: date, to_login: str) -> None:
-        try:
-            delegation_id = self.save(starts_on, ends_on, to_login)
-        except BackofficeError as error:
-            self.post_message(self.Refused(str(error)))
-            if isinstance(error, DatabaseUnavailable):
-                raise  # the app goes offline
-            return
-        self.post_message(self.Saved(delegation_id))
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self.saving = False
-        self._say(
-            Content.assemble(Content.styled("not saved: ", "bold $error"), plain(message.reason))
-        )
-
-    def reset_busy(self) -> None:
-        if self.saving:
-            self.saving = False
-            self._say(Content.styled("not saved: ctrl+s tries again", "bold $error"))
-
-    @on(Saved)
-    def _saved(self, message: Saved) -> None:
+    def saved(self, result: Any) -> None:
         self._drafts().discard(AWAY_DRAFT)
-        self.dismiss(message.delegation_id)
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         if self.saving:

@@ -11,17 +11,15 @@ refused and the form keeps what was typed.
 
 import json
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.services.customers.records import (
     CustomerChanges,
     NewCustomer,
@@ -30,9 +28,9 @@ from backoffice_tui.services.customers.records import (
 )
 from backoffice_tui.services.customers.search import CustomerDetail
 from backoffice_tui.tui.drafts import Drafts
-from backoffice_tui.tui.screens.base import BackofficeDialog, BackofficeScreen
+from backoffice_tui.tui.screens.base import BackofficeDialog
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
-from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.screens.saving import FormScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
@@ -123,7 +121,7 @@ class LeaveForm(BackofficeDialog[str | None]):
         self.dismiss(answer)
 
 
-class CustomerForm(BackofficeScreen[str | None]):
+class CustomerForm(FormScreen[str | None]):
     """Returns the customer's code once saved, None when closed."""
 
     DEFAULT_CSS = """
@@ -138,16 +136,6 @@ class CustomerForm(BackofficeScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="customer_form.cancel"),
     ]
 
-    class Refused(Message):
-        def __init__(self, reason: str) -> None:
-            self.reason = reason
-            super().__init__()
-
-    class Saved(Message):
-        def __init__(self, code: str) -> None:
-            self.code = code
-            super().__init__()
-
     def __init__(self, detail: CustomerDetail | None = None) -> None:
         """A new customer, or one to edit (at ``detail.version``)."""
         super().__init__()
@@ -155,7 +143,6 @@ class CustomerForm(BackofficeScreen[str | None]):
         self.code = detail.customer.code if detail else None
         self.start = starting_values(detail)
         self.draft_key = form_draft(self.code)
-        self.saving = False
 
     # --- building ---------------------------------------------------------------------
 
@@ -203,7 +190,7 @@ class CustomerForm(BackofficeScreen[str | None]):
             elif isinstance(editor, TextArea):
                 editor.load_text(value)
         if restored:
-            self._say(Content.styled("your unsaved changes are back", "$warning"))
+            self.say(Content.styled("your unsaved changes are back", "$warning"))
         self.query_one("#field-code" if self.code is None else "#field-name").focus()
 
     def _draft(self) -> dict[str, str]:
@@ -255,31 +242,29 @@ class CustomerForm(BackofficeScreen[str | None]):
 
     # --- saving -----------------------------------------------------------------------
 
-    def _say(self, text: Content) -> None:
-        self.query_one("#outcome", Static).update(text)
-
-    def _refuse(self, reason: str) -> None:
-        self._say(Content.assemble(Content.styled("not saved: ", "bold $error"), plain(reason)))
-
     def action_save(self) -> None:
         if self.saving or self.console.refuse_while_offline():
             return
         changed = self.changed()
         if self.code is not None and not changed:
-            self._say(Content.styled("nothing changed; escape closes the form", "$text-muted"))
+            self.say(Content.styled("nothing changed; escape closes the form", "$text-muted"))
             return
         try:
             attributes = parse_attributes(self.values()[ATTRIBUTES])
         except ValueError as error:
-            self._refuse(str(error))
+            self.refuse(str(error))
             self.query_one(f"#field-{ATTRIBUTES}").focus()
             return
-        self.saving = True
-        self._say(Content.styled("saving…", "$text-muted"))
-        if self.detail is None:
-            self._save(self._new_customer(attributes), None)
+        ctx = workspace_of(self).context()
+        detail = self.detail
+        if detail is None:
+            new = self._new_customer(attributes)
+            self.save_with(lambda: add_customer(ctx, new).code)
         else:
-            self._save(None, self._changes(changed, attributes))
+            changes = self._changes(changed, attributes)
+            self.save_with(
+                lambda: edit_customer(ctx, detail.customer.code, changes, detail.version).code
+            )
 
     def _new_customer(self, attributes: dict[str, str]) -> NewCustomer:
         values = self.values()
@@ -303,37 +288,9 @@ class CustomerForm(BackofficeScreen[str | None]):
             attributes=attributes if ATTRIBUTES in changed else None,
         )
 
-    @work(thread=True, exclusive=True, group="customer-form", exit_on_error=False)
-    def _save(self, new: NewCustomer | None, changes: CustomerChanges | None) -> None:
-        ctx = workspace_of(self).context()
-        try:
-            if new is not None:
-                code = add_customer(ctx, new).code
-            else:
-                assert self.detail is not None and changes is not None
-                detail = self.detail
-                code = edit_customer(ctx, detail.customer.code, changes, detail.version).code
-        except BackofficeError as error:
-            self.post_message(self.Refused(str(error)))
-            if isinstance(error, DatabaseUnavailable):
-                raise  # the app goes offline
-            return
-        self.post_message(self.Saved(code))
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self.saving = False
-        self._refuse(message.reason)
-
-    def reset_busy(self) -> None:
-        if self.saving:  # the save stopped on an error, said in a notification
-            self.saving = False
-            self._refuse("ctrl+s tries again")
-
-    @on(Saved)
-    def _saved(self, message: Saved) -> None:
+    def saved(self, result: Any) -> None:
         self._drafts().discard(self.draft_key)
-        self.dismiss(message.code)
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         if self.saving:

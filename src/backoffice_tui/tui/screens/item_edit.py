@@ -10,23 +10,22 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable, InvalidInput
+from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.values import DATE_FORMS, CellError, as_date
 from backoffice_tui.services.work.bulk import ItemOutcome
 from backoffice_tui.tui.drafts import Drafts
 from backoffice_tui.tui.screens.application_form import FieldRow
-from backoffice_tui.tui.screens.base import BackofficeDialog
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
+from backoffice_tui.tui.screens.saving import FormDialog
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
@@ -78,7 +77,7 @@ def read_request(typed: dict[str, str], start: dict[str, str]) -> EditRequest:
     )
 
 
-class EditItemDialog(BackofficeDialog[list[ItemOutcome] | None]):
+class EditItemDialog(FormDialog[list[ItemOutcome] | None]):
     """Returns the outcome of each item once saved, None when cancelled."""
 
     DEFAULT_CSS = (
@@ -96,16 +95,6 @@ class EditItemDialog(BackofficeDialog[list[ItemOutcome] | None]):
         Binding("escape", "cancel", "Cancel", id="item_edit.cancel"),
     ]
 
-    class Refused(Message):
-        def __init__(self, reason: str) -> None:
-            self.reason = reason
-            super().__init__()
-
-    class Saved(Message):
-        def __init__(self, outcomes: list[ItemOutcome]) -> None:
-            self.outcomes = outcomes
-            super().__init__()
-
     def __init__(
         self, title: str, save: SaveEdit, draft_key: str, start: dict[str, str] | None = None
     ) -> None:
@@ -116,7 +105,6 @@ class EditItemDialog(BackofficeDialog[list[ItemOutcome] | None]):
         self.save = save
         self.draft_key = draft_key
         self.start = start or {}
-        self.saving = False
 
     def compose(self) -> ComposeResult:
         blank = "blank: leave as it is"
@@ -151,7 +139,7 @@ class EditItemDialog(BackofficeDialog[list[ItemOutcome] | None]):
             editor.value = values.get(key, "")
             editor.cursor_position = len(editor.value)
         if restored:
-            self._say(Content.styled("your unsaved values are back", "$warning"))
+            self.say(Content.styled("your unsaved values are back", "$warning"))
         self._editors()["reason" if self.start else "due"].focus()
 
     def _editors(self) -> dict[str, Input]:
@@ -162,9 +150,6 @@ class EditItemDialog(BackofficeDialog[list[ItemOutcome] | None]):
 
     def _drafts(self) -> Drafts:
         return workspace_of(self).drafts
-
-    def _say(self, text: Content) -> None:
-        self.query_one("#outcome", Static).update(text)
 
     @on(Input.Changed)
     def _keep_draft(self) -> None:
@@ -189,39 +174,13 @@ class EditItemDialog(BackofficeDialog[list[ItemOutcome] | None]):
         try:
             request = read_request(self.typed(), self.start)
         except InvalidInput as error:
-            self._refused(self.Refused(str(error)))
+            self.refuse(str(error))
             return
-        self.saving = True
-        self._say(Content.styled("saving…", "$text-muted"))
-        self._save(request)
+        self.save_with(lambda: self.save(request))
 
-    @work(thread=True, exclusive=True, group="item-edit", exit_on_error=False)
-    def _save(self, request: EditRequest) -> None:
-        try:
-            outcomes = self.save(request)
-        except BackofficeError as error:
-            self.post_message(self.Refused(str(error)))
-            if isinstance(error, DatabaseUnavailable):
-                raise  # the app goes offline
-            return
-        self.post_message(self.Saved(outcomes))
-
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self.saving = False
-        self._say(
-            Content.assemble(Content.styled("not saved: ", "bold $error"), plain(message.reason))
-        )
-
-    def reset_busy(self) -> None:
-        if self.saving:
-            self.saving = False
-            self._say(Content.styled("not saved: ctrl+s tries again", "bold $error"))
-
-    @on(Saved)
-    def _saved(self, message: Saved) -> None:
+    def saved(self, result: Any) -> None:
         self._drafts().discard(self.draft_key)
-        self.dismiss(message.outcomes)
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         if self.saving:

@@ -19,15 +19,15 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Select, Static
 
-from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable, InvalidInput
+from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.values import CellError, as_date
 from backoffice_tui.services.customers.search import CustomerRow, list_customers
 from backoffice_tui.services.work.order_codes import propose_order_code
 from backoffice_tui.services.work.order_read import ServiceChoice, owner_choices, service_choices
 from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.tui.drafts import Drafts
-from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import Confirm, PickOne
+from backoffice_tui.tui.screens.saving import FormScreen
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
@@ -69,7 +69,7 @@ def typed_date(label: str, text: str) -> date | None:
         raise InvalidInput(f"{label} {text.strip()!r}: {error}") from None
 
 
-class OrderForm(BackofficeScreen[SavedOrder | None]):
+class OrderForm(FormScreen[SavedOrder | None]):
     """Returns the saved order, None when cancelled."""
 
     DEFAULT_CSS = """
@@ -102,16 +102,6 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
             self.code = code
             super().__init__()
 
-    class Refused(Message):
-        def __init__(self, reason: str) -> None:
-            self.reason = reason
-            super().__init__()
-
-    class Saved(Message):
-        def __init__(self, order: SavedOrder) -> None:
-            self.order = order
-            super().__init__()
-
     def __init__(self, customer: str | None = None) -> None:
         super().__init__()
         self.start_customer = customer or ""
@@ -119,7 +109,6 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
         self.customer_name = ""
         self.services: list[ServiceChoice] = []
         self.proposed = ""  # the code last proposed: replaced while nobody edits it
-        self.saving = False
         self._start: dict[str, Any] = {}
         self._line_count = 0
 
@@ -180,7 +169,7 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
                 pass
         self._fill(values)
         if restored:
-            self._say(Content.styled("your unsaved order is back", "$warning"))
+            self.say(Content.styled("your unsaved order is back", "$warning"))
         self.query_one("#field-customer", Input).focus()
         self._load_choices()
         if self.customer_code and not self.customer_name:
@@ -318,7 +307,7 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
             self._pick_customer((exact or rows)[0])
             return
         if not rows:
-            self._say(plain(f"no customer matches {typed!r}"))
+            self.say(plain(f"no customer matches {typed!r}"))
             return
         by_code = {row.code: row for row in rows}
 
@@ -335,7 +324,7 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
         field.value = row.code
         field.cursor_position = len(row.code)
         self._show_customer()
-        self._say(Content(""))
+        self.say(Content(""))
         self._propose_code()
         self.query_one("#field-code", Input).focus()
 
@@ -386,7 +375,7 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
     def action_remove_line(self) -> None:
         rows = list(self.query(".line").results(FormRow))
         if len(rows) <= 1:
-            self._say(Content.styled("an order needs at least one line", "$warning"))
+            self.say(Content.styled("an order needs at least one line", "$warning"))
             return
         focused = next((row for row in rows if row.has_focus_within), rows[-1])
         focused.remove()
@@ -401,9 +390,6 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
             self.focus_next()
 
     # --- saving -----------------------------------------------------------------------
-
-    def _say(self, text: Content) -> None:
-        self.query_one("#outcome", Static).update(text)
 
     def _new_order(self) -> NewOrder:
         values = self.values()
@@ -433,39 +419,19 @@ class OrderForm(BackofficeScreen[SavedOrder | None]):
         try:
             new = self._new_order()
         except InvalidInput as error:
-            self._refused(self.Refused(str(error)))
+            self.refuse(str(error))
             return
-        self.saving = True
-        self._say(Content.styled("saving…", "$text-muted"))
-        self._save(new)
+        context = workspace_of(self).context()
 
-    @work(thread=True, exclusive=True, group="order-form-save", exit_on_error=False)
-    def _save(self, new: NewOrder) -> None:
-        try:
-            create_order(workspace_of(self).context(), new)
-        except BackofficeError as error:
-            self.post_message(self.Refused(str(error)))
-            if isinstance(error, DatabaseUnavailable):
-                raise  # the app goes offline
-            return
-        self.post_message(self.Saved(SavedOrder(new.code, new.customer_code)))
+        def save() -> SavedOrder:
+            create_order(context, new)
+            return SavedOrder(new.code, new.customer_code)
 
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        self.saving = False
-        self._say(
-            Content.assemble(Content.styled("not saved: ", "bold $error"), plain(message.reason))
-        )
+        self.save_with(save)
 
-    def reset_busy(self) -> None:
-        if self.saving:
-            self.saving = False
-            self._say(Content.styled("not saved: ctrl+s tries again", "bold $error"))
-
-    @on(Saved)
-    def _saved(self, message: Saved) -> None:
+    def saved(self, result: Any) -> None:
         self._drafts().discard(DRAFT_KEY)
-        self.dismiss(message.order)
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         if self.saving:

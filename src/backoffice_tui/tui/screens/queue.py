@@ -338,20 +338,7 @@ class QueueScreen(BackofficeScreen[None]):
                 reason_given,
             )
         elif verb == "assign":
-            teams = {row.team for row in rows}
-            if len(teams) > 1:
-                self.notify(
-                    "Tagged items belong to several teams; assign one team at a time",
-                    severity="warning",
-                )
-                return
-            db, team = workspace_of(self).db, teams.pop()
-            pick_after_loading(
-                self,
-                f"Assign to (team {team})",
-                lambda: [(login, f"{login}  {name}") for login, name in team_members(db, team)],
-                lambda login: login and self._run("assign", rows, login),
-            )
+            self._pick_assignee(rows, "Assign to", lambda login: self._run("assign", rows, login))
         else:
             self._run(verb, rows, None)
 
@@ -458,8 +445,17 @@ class QueueScreen(BackofficeScreen[None]):
 
     def action_assign_tagged(self) -> None:
         rows = self._tagged_rows("A assigns them all")
-        if not rows:
-            return
+        if rows:
+            self._pick_assignee(
+                rows,
+                f"Assign {len(rows)} tagged to",
+                lambda login: self._run_batch("Assign tagged", rows, login),
+            )
+
+    def _pick_assignee(
+        self, rows: list[QueueRow], title: str, assign: Callable[[str], object]
+    ) -> None:
+        """A member of the rows' team, then ``assign(login)``: one team at a time."""
         teams = {row.team for row in rows}
         if len(teams) > 1:
             self.notify(
@@ -470,9 +466,9 @@ class QueueScreen(BackofficeScreen[None]):
         db, team = workspace_of(self).db, teams.pop()
         pick_after_loading(
             self,
-            f"Assign {len(rows)} tagged to (team {team})",
+            f"{title} (team {team})",
             lambda: [(login, f"{login}  {name}") for login, name in team_members(db, team)],
-            lambda login: login and self._run_batch("Assign tagged", rows, login),
+            lambda login: login and assign(login),
         )
 
     @work(thread=True, group="queue-actions", exit_on_error=False)

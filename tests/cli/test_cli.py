@@ -247,6 +247,33 @@ def test_block_with_reason_and_stale_version_is_refused(demo_url: str) -> None:
     assert unblocked["status"] == "ready" and unblocked["version"] == version + 2
 
 
+def test_a_lead_edits_a_step_and_bad_edits_are_one_line(demo_url: str) -> None:
+    sato = as_operator(demo_url, "sato")  # a lead of design
+    item = _ready_design_item(demo_url)
+    item_id, version = str(item["id"]), item["version"]
+    edited = ok_json(
+        *sato, "queue", "edit", item_id, "--due", "2026/12/24", "--priority", "1",
+        "--title", "Sizing with the customer", "--reason", "customer asked",
+        "--expect-version", str(version),
+    )  # fmt: skip
+    assert (edited["due"], edited["priority"], edited["title"]) == (
+        "2026-12-24",
+        1,
+        "Sizing with the customer",
+    )
+    assert edited["version"] == version + 1
+    timeline = ok_json("--database", demo_url, "customers", "timeline", item["customer_code"])
+    assert timeline[-1]["kind"] == "work_item.edited"
+    assert timeline[-1]["summary"].endswith(": customer asked")
+    fails(*sato, "queue", "edit", item_id, "--due", "someday", "--reason", "x", contains="--due")
+    fails(
+        *sato, "queue", "edit", item_id, "--priority", "2", "--reason", "x",
+        "--expect-version", str(version), contains="was changed by sato",
+    )  # fmt: skip
+    david = as_operator(demo_url, "david")  # an operator of design, not its assignee
+    fails(*david, "queue", "edit", item_id, "--priority", "2", "--reason", "x")
+
+
 # --- 4. reads --------------------------------------------------------------------------
 
 

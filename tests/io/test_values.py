@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
+from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.values import (
     CellError,
     as_code,
@@ -12,6 +13,7 @@ from backoffice_tui.io.values import (
     as_text,
     match_key,
     split_list,
+    typed_date,
 )
 
 
@@ -93,3 +95,17 @@ def test_header_names_match_whatever_their_width_case_and_spacing() -> None:
         == match_key("ＣＵＳＴＯＭＥＲ　ＣＯＤＥ")
     )
     assert match_key("納期（予定）") == match_key("納期(予定)")
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-12-14", " 2026/12/14 ", "2026年12月14日", "令和8年12月14日", "20261214"]
+)
+def test_a_typed_date_in_any_written_form(text: str) -> None:
+    assert typed_date(text, "due") == date(2026, 12, 14)
+
+
+@pytest.mark.parametrize("text", ["46000", "someday", "2026-02-30", ""])
+def test_a_typed_date_that_is_none_names_the_field(text: str) -> None:
+    """A bare number is no date when typed, though a file's 46000 is an Excel serial."""
+    with pytest.raises(InvalidInput, match=f"^due '{text}': "):
+        typed_date(text, "due")

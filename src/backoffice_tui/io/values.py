@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time
 
+from backoffice_tui.domain.errors import InvalidInput
+
 # Excel's calendar ends on 9999-12-31, serial 2958465.
 _LAST_SERIAL = 2_958_465
 _ISO_LIKE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?")
@@ -179,6 +181,19 @@ def as_date(value: object) -> date:
             'dates = "day-first" or "month-first" in a mapping file'
         )
     raise CellError(f"not a date (use {DATE_FORMS})")
+
+
+def typed_date(text: str, what: str) -> date:
+    """A date a person typed (2026-12-14, 2026/12/14, 令和8年12月14日,
+    20261214), never a bare number, which a file would mean as an Excel
+    serial; otherwise InvalidInput naming ``what`` and the text."""
+    text = text.strip()
+    try:
+        if text.isdigit() and len(text) != 8:
+            raise CellError(f"not a date (use {DATE_FORMS.split(' or ')[0]})")
+        return as_date(text)
+    except CellError as error:
+        raise InvalidInput(f"{what} {text!r}: {error}") from None
 
 
 def _clock(text: str) -> time:

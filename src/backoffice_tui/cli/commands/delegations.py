@@ -7,21 +7,13 @@ import click
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.io.values import CellError, as_date
+from backoffice_tui.io.values import typed_date
 from backoffice_tui.services.people.delegations import (
     DelegationRow,
     add_delegation,
     end_delegation,
     list_delegations,
 )
-
-
-def _day(option: str, text: str) -> date:
-    try:
-        return as_date(text)
-    except CellError as error:
-        raise InvalidInput(f"{option} {text!r}: {error}") from None
 
 
 @click.group()
@@ -50,7 +42,7 @@ def add_command(
 
     Dates as files have them: 2026-12-14, 2026/12/14, 2026年12月14日, 20261214.
     """
-    starts_on, ends_on = _day("--from-date", from_date), _day("--until", until)
+    starts_on, ends_on = typed_date(from_date, "--from-date"), typed_date(until, "--until")
     delegation_id = add_delegation(
         state.context(),
         to_login=to_login,

@@ -1,14 +1,11 @@
 """``backoffice orders``: create, show, list and cancel orders."""
 
-from datetime import date
-
 import click
 
 from backoffice_tui.cli.commands._options import json_option
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
-from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.io.values import CellError, as_date
+from backoffice_tui.io.values import typed_date
 from backoffice_tui.services.work.cancel import cancel_line, cancel_order
 from backoffice_tui.services.work.order_codes import propose_order_code
 from backoffice_tui.services.work.order_read import (
@@ -18,16 +15,6 @@ from backoffice_tui.services.work.order_read import (
     parse_status_filter,
 )
 from backoffice_tui.services.work.orders import NewOrder, create_order
-
-
-def typed_date(option: str, text: str | None) -> date | None:
-    """A date as people write it (2026-11-30, 2026/11/30, 20261130, 2026年11月30日)."""
-    if text is None:
-        return None
-    try:
-        return as_date(text)
-    except CellError as error:
-        raise InvalidInput(f"{option} {text!r}: {error}") from None
 
 
 @click.group()
@@ -64,8 +51,8 @@ def create_command(
 ) -> None:
     """Create an order: one line per service, each line's first step ready."""
     ctx = state.context()
-    received_on = typed_date("--received", received) or ctx.now().astimezone().date()
-    requested_on = typed_date("--requested", requested)
+    received_on = typed_date(received, "--received") if received else ctx.now().astimezone().date()
+    requested_on = typed_date(requested, "--requested") if requested else None
     if code is None:
         code = propose_order_code(ctx.db, state.settings.order_code_pattern, customer, received_on)
     create_order(

@@ -12,8 +12,10 @@ from backoffice_tui.cli.commands._options import (
 )
 from backoffice_tui.cli.output import print_facts, print_json, print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.io.values import typed_date
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.edits import edit_item
 from backoffice_tui.services.work.queue import QueueRow, get_queue_row, list_queue
 
 _COLUMNS = ("ID", "CUSTOMER", "ORDER", "SERVICE", "STEP", "TEAM", "ASSIGNEE", "STATUS", "DUE")
@@ -153,6 +155,39 @@ def assign_command(
     """Give an item to a member of its team (leads)."""
     work_items.assign(state.context(), item_id, login, expect_version)
     _report(state, item_id, "assigned", as_json)
+
+
+@queue.command("edit")
+@click.argument("item_id", type=int)
+@click.option("--due", metavar="DATE", help="New due date (2026-12-14, 2026/12/14, ...).")
+@click.option("--priority", type=click.IntRange(1, 4), help="1 (urgent) to 4 (low).")
+@click.option("--title", help="The step's own title; an empty one goes back to the step's name.")
+@click.option("--reason", required=True, help="Why (required; kept with the change).")
+@_expect_version
+@json_option
+@pass_state
+def edit_command(
+    state: CliState,
+    item_id: int,
+    due: str | None,
+    priority: int | None,
+    title: str | None,
+    reason: str,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Change a step's due date or title (leads of its team) or priority (and its assignee)."""
+    due_on = typed_date(due, "--due") if due is not None else None
+    edit_item(
+        state.context(),
+        item_id,
+        due_on=due_on,
+        priority=priority,
+        title=title,
+        reason=reason,
+        expected_version=expect_version,
+    )
+    _report(state, item_id, "edited", as_json)
 
 
 @queue.command("note")

@@ -15,10 +15,10 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from backoffice_tui.domain.errors import InvalidInput
+from backoffice_tui.io.values import typed_date
 from backoffice_tui.tui.drafts import Drafts
 from backoffice_tui.tui.screens.application_form import FieldRow
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
-from backoffice_tui.tui.screens.item_edit import typed_date
 from backoffice_tui.tui.screens.saving import FormDialog
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
@@ -118,8 +118,8 @@ class AwayDialog(FormDialog[int | None]):
                 raise InvalidInput("say until which day you are away")
             if not typed["to"]:
                 raise InvalidInput("choose who decides your approvals meanwhile")
-            starts_on = typed_date(typed["from"]) if typed["from"] else self.today
-            ends_on = typed_date(typed["until"])
+            starts_on = typed_date(typed["from"], "from") if typed["from"] else self.today
+            ends_on = typed_date(typed["until"], "to")
         except InvalidInput as error:
             self.refuse(str(error))
             return

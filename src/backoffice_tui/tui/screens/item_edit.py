@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 
 from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.io.values import DATE_FORMS, CellError, as_date
+from backoffice_tui.io.values import typed_date
 from backoffice_tui.services.work.bulk import ItemOutcome
 from backoffice_tui.tui.drafts import Drafts
 from backoffice_tui.tui.screens.application_form import FieldRow
@@ -48,17 +48,6 @@ class EditRequest:
 SaveEdit = Callable[[EditRequest], list[ItemOutcome]]
 
 
-def typed_date(text: str) -> date:
-    """A date as the app reads them in files (2026-12-14, 2026/12/14,
-    2026年12月14日, 20261214), but never a bare serial number."""
-    if text.isdigit() and len(text) != 8:
-        raise InvalidInput(f"not a date: {text} (use {DATE_FORMS.split(' or ')[0]})")
-    try:
-        return as_date(text)
-    except CellError as error:
-        raise InvalidInput(f"{error}: {text}") from None
-
-
 def read_request(typed: dict[str, str], start: dict[str, str]) -> EditRequest:
     """What changed from ``start``, parsed; InvalidInput for a bad value."""
 
@@ -70,7 +59,7 @@ def read_request(typed: dict[str, str], start: dict[str, str]) -> EditRequest:
     if priority is not None and not priority.isdigit():
         raise InvalidInput(f"priority is a number from 1 to 4, not {priority!r}")
     return EditRequest(
-        due_on=typed_date(due) if due else None,
+        due_on=typed_date(due, "due") if due else None,
         priority=int(priority) if priority else None,
         title=title,
         reason=typed["reason"].strip(),

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Label, Select, Static
 
 from backoffice_tui.domain.errors import InvalidInput
-from backoffice_tui.io.values import CellError, as_date
+from backoffice_tui.io.values import typed_date
 from backoffice_tui.services.customers.search import CustomerRow, list_customers
 from backoffice_tui.services.work.order_codes import propose_order_code
 from backoffice_tui.services.work.order_read import ServiceChoice, owner_choices, service_choices
@@ -59,14 +59,8 @@ class FormRow(Horizontal):
     """
 
 
-def typed_date(label: str, text: str) -> date | None:
-    """A date as the app reads them elsewhere (2026-11-30, 2026/11/30, 20261130, ...)."""
-    if not text.strip():
-        return None
-    try:
-        return as_date(text.strip())
-    except CellError as error:
-        raise InvalidInput(f"{label} {text.strip()!r}: {error}") from None
+def optional_date(text: str, what: str) -> date | None:
+    return typed_date(text, what) if text.strip() else None
 
 
 class OrderForm(FormScreen[SavedOrder | None]):
@@ -340,7 +334,7 @@ class OrderForm(FormScreen[SavedOrder | None]):
 
     def _propose_code(self) -> None:
         try:
-            received = typed_date("received", self._text("received"))
+            received = optional_date(self._text("received"), "received")
         except InvalidInput:
             return
         day = received or workspace_of(self).today()
@@ -406,8 +400,8 @@ class OrderForm(FormScreen[SavedOrder | None]):
             code=values["code"].strip(),
             customer_code=customer,
             services=services,
-            received_on=typed_date("received", values["received"]),
-            requested_on=typed_date("requested", values["requested"]),
+            received_on=optional_date(values["received"], "received"),
+            requested_on=optional_date(values["requested"], "requested"),
             sales_owner=values["owner"] or None,
             priority=int(priority),
             title=values["title"].strip(),

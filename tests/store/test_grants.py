@@ -5,6 +5,7 @@ nothing else; the reporting role can only read."""
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from backoffice_tui.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from backoffice_tui.domain.roles import Role
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.io.importing import prepare_import
 from backoffice_tui.services.approvals import actions as approvals
@@ -31,14 +33,33 @@ from backoffice_tui.services.connection import (
     upgrade_schema,
 )
 from backoffice_tui.services.context import Context
+from backoffice_tui.services.customers.records import (
+    CustomerChanges,
+    NewCustomer,
+    add_customer,
+    edit_customer,
+)
 from backoffice_tui.services.handoffs import actions as handoffs
 from backoffice_tui.services.handoffs.documents import add_document, add_revision
 from backoffice_tui.services.imports import ImportOptions, RecordKind, run_import
+from backoffice_tui.services.people.delegations import add_delegation, end_delegation
+from backoffice_tui.services.people.handover import deactivate_user
+from backoffice_tui.services.people.users import UserEdit, add_user, edit_user
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle
+from backoffice_tui.services.work.cancel import cancel_line
+from backoffice_tui.services.work.edits import edit_item
+from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.grants import table_names
-from backoffice_tui.store.models import ApprovalStageApprover, Customer, Event
+from backoffice_tui.store.models import (
+    ApprovalStageApprover,
+    Customer,
+    Event,
+    TeamMembership,
+    User,
+    WorkItem,
+)
 from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from tests.cli.support import fails, ok, ok_json
@@ -171,7 +192,8 @@ def test_the_privileges_are_exactly_those_the_services_need(team: Team) -> None:
     assert service.pop("alembic_version") == {"SELECT"}
     for table in ("events", "approval_decisions", "document_revisions"):
         assert service.pop(table) == {"SELECT", "INSERT"}, table
-    assert service.pop("approval_stage_approvers") == {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    for table in ("approval_stage_approvers", "team_memberships"):
+        assert service.pop(table) == {"SELECT", "INSERT", "UPDATE", "DELETE"}, table
     assert len(service) > 15
     assert all(granted == {"SELECT", "INSERT", "UPDATE"} for granted in service.values()), service
 
@@ -274,6 +296,44 @@ SERVICE_REFUSED = [
     "CREATE TRIGGER hide BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_notify()",
     "ALTER TABLE users ADD CONSTRAINT fk_x FOREIGN KEY (id) REFERENCES teams (id)",
 ]
+
+
+def test_the_service_role_keeps_the_everyday_records(team: Team) -> None:
+    """Every write of the records a back office enters by hand, through the
+    role the console and the command line connect as."""
+    db, as_user, admin = team.service, team.as_user, team.as_user("admin-ito")
+    add_customer(
+        as_user("kimura"), NewCustomer("G001", "権限テスト", attributes={"Region": "Kanto"})
+    )
+    edit_customer(as_user("kimura"), "G001", CustomerChanges(segment="smb"), expected_version=1)
+    order_id = create_order(
+        as_user("kimura"), NewOrder("G-1", "G001", ("cloud", "network-line"), date.today())
+    )
+    cancel_line(as_user("kimura"), "G-1", 2, "one site only")
+    with db.read() as session:
+        step = session.scalars(
+            select(WorkItem).where(WorkItem.order_id == order_id).order_by(WorkItem.id)
+        ).first()
+        assert step is not None
+        step_id, version, team_id = step.id, step.version, step.team_id
+        lead = session.scalars(
+            select(User.login)
+            .join(TeamMembership, TeamMembership.user_id == User.id)
+            .where(TeamMembership.team_id == team_id, TeamMembership.role == "lead")
+        ).first()
+    assert lead is not None
+    edit_item(as_user(lead), step_id, priority=1, reason="urgent", expected_version=version)
+    away = add_delegation(
+        admin, to_login="sato", starts_on=date.today(), ends_on=date.today(), from_login="emily"
+    )
+    end_delegation(admin, away)
+    add_user(db, admin.actor, "leaver", "Leaves", [("build", Role.OPERATOR), ("build", Role.LEAD)])
+    edit_user(db, admin.actor, "leaver", UserEdit(remove=(("build", Role.LEAD),)))
+    deactivate_user(admin, "leaver", None)
+    with db.read() as session:
+        kinds = set(session.scalars(select(Event.kind).where(Event.id > 0)))
+    assert {"customer.created", "customer.edited", "order.created", "work_item.edited"} <= kinds
+    assert {"delegation.added", "delegation.ended", "user.edited", "user.deactivated"} <= kinds
 
 
 @pytest.mark.parametrize("statement", SERVICE_REFUSED)

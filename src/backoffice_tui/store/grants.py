@@ -23,8 +23,9 @@ VERSION_TABLE = "alembic_version"
 # Immutable records, the append-only event log (also guarded by a trigger),
 # and the schema version, which only migrations change.
 NEVER_UPDATED = frozenset({"events", "approval_decisions", "document_revisions", VERSION_TABLE})
-# The only rows a service deletes: an approver's part handed on by forward().
-DELETED_BY_SERVICES = frozenset({"approval_stage_approvers"})
+# The only rows a service deletes: an approver's part handed on by forward()
+# (or by a leaver's handover), and a role an admin takes from a user.
+DELETED_BY_SERVICES = frozenset({"approval_stage_approvers", "team_memberships"})
 
 
 def table_names() -> list[str]:

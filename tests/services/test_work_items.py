@@ -229,6 +229,28 @@ def test_release_of_someone_elses_item_needs_a_lead(demo_db: Database, as_user) 
     work_items.release(as_user("sato"), item.id)
 
 
+def test_released_work_in_progress_is_ready_again_for_the_team(demo_db: Database, as_user) -> None:
+    item = find_item(demo_db, "design", WorkStatus.READY)
+    lifecycle.start(as_user("david"), item.id)
+    assert get_queue_row(demo_db, item.id).status == "in_progress"
+    work_items.release(as_user("david"), item.id)
+    released = get_queue_row(demo_db, item.id)
+    assert (released.status, released.assignee) == ("ready", None)
+    with demo_db.read() as session:
+        summary = session.scalars(
+            select(Event.summary)
+            .where(Event.entity == "work_item", Event.entity_id == item.id)
+            .order_by(Event.id.desc())
+        ).first()
+    assert summary is not None and summary.endswith("(was david; in progress -> ready)")
+    # blocked while in progress: ready once unblocked
+    lifecycle.start(as_user("david"), item.id)
+    work_items.block(as_user("david"), item.id, "waiting for the floor plan")
+    work_items.release(as_user("david"), item.id)
+    work_items.unblock(as_user("sato"), item.id)
+    assert get_queue_row(demo_db, item.id).status == "ready"
+
+
 def test_notes_are_stored_with_an_event(demo_db: Database, as_user) -> None:
     item = find_item(demo_db, "design", WorkStatus.READY)
     note_id = work_items.add_note(as_user("david"), item.id, "called the customer\nback on Monday")

@@ -9,7 +9,7 @@ from backoffice_tui.services.work.queue import QueueFilter, count_queue, get_que
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import WorkItem, WorkItemNote
 from backoffice_tui.tui.app import BackofficeApp
-from backoffice_tui.tui.screens.dialogs import AskText, PickOne
+from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from tests.helpers import MessageLog
@@ -161,6 +161,28 @@ async def test_assign_picks_a_team_member(console: MakeApp, demo_db: Database) -
         await pilot.press("enter")
         await settle(pilot)
         assert get_queue_row(demo_db, target).assignee == "yamamoto"
+
+
+async def test_releasing_work_in_progress_asks_first(console: MakeApp, demo_db: Database) -> None:
+    mine = QueueFilter(assignee="me", statuses=(WorkStatus.IN_PROGRESS,))
+    target = expected_ids(demo_db, mine, _actor(demo_db))[0]
+    app = console("kimura")
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = await open_queue(pilot, app, mine)
+        assert table.current_row.id == target
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert f"Work item {target} is in progress" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert get_queue_row(demo_db, target).assignee == "kimura"
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    released = get_queue_row(demo_db, target)
+    assert (released.status, released.assignee) == ("ready", None)
 
 
 async def test_note_is_saved(console: MakeApp, demo_db: Database) -> None:

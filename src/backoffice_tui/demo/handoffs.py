@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from backoffice_tui.domain.errors import InvalidInput
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.handoffs import actions as handoffs
 from backoffice_tui.services.handoffs import checklist as handoffs_checklist
 from backoffice_tui.services.handoffs import documents as handoff_documents
 from backoffice_tui.services.handoffs.read import handoff_detail, handoff_of_work_item
-from backoffice_tui.services.handoffs.records import CHECKED, HandoffState, parse_state
+from backoffice_tui.services.handoffs.records import CHECKED, parse_state
 from backoffice_tui.store.database import Database
 
 

@@ -23,6 +23,7 @@ from backoffice_tui.demo.handoffs import (
 )
 from backoffice_tui.domain.approvals import RequestState
 from backoffice_tui.domain.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.domain.roles import Role
 from backoffice_tui.domain.text import search_key
 from backoffice_tui.domain.working_days import add_working_days
@@ -32,7 +33,6 @@ from backoffice_tui.services.approvals.actions import current_stage_of
 from backoffice_tui.services.approvals.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
-from backoffice_tui.services.handoffs.records import HandoffState
 from backoffice_tui.services.identity import os_login
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle

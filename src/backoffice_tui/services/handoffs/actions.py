@@ -24,11 +24,11 @@ from backoffice_tui.domain.errors import (
     InvalidTransition,
     PermissionDenied,
 )
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.handoffs.records import (
-    HandoffState,
     describe,
     line_label,
     load_handoff,

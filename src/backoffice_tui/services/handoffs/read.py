@@ -9,9 +9,10 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.errors import InvalidInput, NotFound
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.services.context import Actor
 from backoffice_tui.services.events import HistoryEntry, entity_history
-from backoffice_tui.services.handoffs.records import OPEN_STATES, HandoffState, parse_state
+from backoffice_tui.services.handoffs.records import OPEN_STATES, parse_state
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
     Customer,

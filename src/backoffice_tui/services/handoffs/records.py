@@ -3,26 +3,17 @@ action shares, and what the step lifecycle asks of it (opening a handoff
 when its step starts, refusing to finish that step directly)."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import InvalidInput, InvalidTransition, NotFound
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.services.work.items import following_step
 from backoffice_tui.store.models import Handoff, HandoffItem, OrderLine, Team, User, WorkItem
-
-
-class HandoffState(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    ACCEPTED = "accepted"
-    CANCELLED = "cancelled"  # its order or order line was cancelled before it was accepted
-
 
 EDITABLE = frozenset({HandoffState.DRAFT, HandoffState.RETURNED})
 OPEN_STATES = (HandoffState.DRAFT, HandoffState.SUBMITTED, HandoffState.RETURNED)

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from backoffice_tui.domain.approvals import FINAL_STATES, StageState, role_key
 from backoffice_tui.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from backoffice_tui.domain.roles import Role
-from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
+from backoffice_tui.domain.statuses import OPEN_STATUSES
 from backoffice_tui.services import permissions
 from backoffice_tui.services.approvals.actions import record_request_event
 from backoffice_tui.services.approvals.authority import requested_by
@@ -44,12 +44,11 @@ from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.services.handoffs.records import (
     EDITABLE,
-    HandoffState,
     record_handoff_event,
 )
 from backoffice_tui.services.handoffs.records import describe as describe_handoff
 from backoffice_tui.services.people.users import refuse_losing_last_admin, user_by_login
-from backoffice_tui.services.work.items import change_in
+from backoffice_tui.services.work.items import change_in, pool_values
 from backoffice_tui.services.work.items import describe as describe_item
 from backoffice_tui.store.models import (
     ApprovalRequest,
@@ -209,31 +208,6 @@ def _teams_of(session: Session, user: User | None) -> set[int]:
     )
 
 
-def _waits_for_receiver(session: Session, item: WorkItem) -> bool:
-    """A handoff step whose handoff is submitted stays in progress: accepting
-    the handoff finishes it."""
-    return (
-        session.scalar(
-            select(Handoff.id).where(
-                Handoff.work_item_id == item.id, Handoff.state == HandoffState.SUBMITTED.value
-            )
-        )
-        is not None
-    )
-
-
-def _pool_values(session: Session, item: WorkItem) -> tuple[dict[str, Any], str]:
-    """What an item returned to its team's pool changes, and how to say it."""
-    values: dict[str, Any] = {"assignee_id": None}
-    if item.status == WorkStatus.IN_PROGRESS and not _waits_for_receiver(session, item):
-        values["status"] = WorkStatus.READY.value
-        return values, "in progress -> ready"
-    if item.status == WorkStatus.BLOCKED and item.status_before_block == WorkStatus.IN_PROGRESS:
-        values["status_before_block"] = WorkStatus.READY.value
-        return values, "blocked; ready when unblocked"
-    return values, item.status.replace("_", " ")
-
-
 def _hand_over_items(h: _Handover) -> list[HandoverMove]:
     query = (
         select(WorkItem)
@@ -255,7 +229,7 @@ def _hand_over_items(h: _Handover) -> list[HandoverMove]:
             values: dict[str, Any] = {"assignee_id": h.successor.id}
         else:
             to = f"team {item.team.code}'s pool"
-            values, note = _pool_values(h.session, item)
+            values, note = pool_values(h.session, item)
         moves.append(HandoverMove(WORK_ITEM, item.id, what, to, note))
         if h.apply:
             change_in(

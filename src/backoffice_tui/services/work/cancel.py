@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.approvals import WITH_REQUESTER, RequestState
 from backoffice_tui.domain.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.domain.statuses import CAN_SKIP, WorkStatus
 from backoffice_tui.services import permissions
 from backoffice_tui.services.approvals.actions import withdraw_in
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.services.handoffs.records import (
-    HandoffState,
     describe,
     load_handoff,
     record_handoff_event,

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.domain.statuses import (
     CAN_BLOCK,
     CAN_CLAIM,
@@ -26,7 +27,14 @@ from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.store.base import rows_changed
-from backoffice_tui.store.models import Event, TeamMembership, User, WorkItem, WorkItemNote
+from backoffice_tui.store.models import (
+    Event,
+    Handoff,
+    TeamMembership,
+    User,
+    WorkItem,
+    WorkItemNote,
+)
 
 
 def open_in(
@@ -174,6 +182,32 @@ def release(ctx: Context, item_id: int, expected_version: int | None = None) -> 
         release_in(session, ctx, item_id, expected_version)
 
 
+def waits_for_receiver(session: Session, item: WorkItem) -> bool:
+    """A handoff step whose handoff is submitted stays in progress: accepting
+    the handoff finishes it."""
+    return (
+        session.scalar(
+            select(Handoff.id).where(
+                Handoff.work_item_id == item.id, Handoff.state == HandoffState.SUBMITTED.value
+            )
+        )
+        is not None
+    )
+
+
+def pool_values(session: Session, item: WorkItem) -> tuple[dict[str, Any], str]:
+    """What an item given back to its team's pool changes (released, or its
+    assignee deactivated), and how to say it: work in progress is ready again."""
+    values: dict[str, Any] = {"assignee_id": None}
+    if item.status == WorkStatus.IN_PROGRESS and not waits_for_receiver(session, item):
+        values["status"] = WorkStatus.READY.value
+        return values, "in progress -> ready"
+    if item.status == WorkStatus.BLOCKED and item.status_before_block == WorkStatus.IN_PROGRESS:
+        values["status_before_block"] = WorkStatus.READY.value
+        return values, "blocked; ready when unblocked"
+    return values, item.status.replace("_", " ")
+
+
 def release_in(session: Session, ctx: Context, item_id: int, expected_version: int | None) -> None:
     """Release an item inside the caller's transaction (one or a batch)."""
     item = open_in(session, item_id, expected_version, CAN_CLAIM, "release")
@@ -182,16 +216,9 @@ def release_in(session: Session, ctx: Context, item_id: int, expected_version: i
     if item.assignee_id != ctx.actor.user_id:
         permissions.require_lead(session, ctx.actor, item.team_id, "release others' work")
     previous = _login(session, item.assignee_id)
-    summary = f"{ctx.actor.label} released {describe(item)} (was {previous})"
-    change_in(
-        session,
-        ctx,
-        item,
-        "released",
-        summary,
-        {"previous_assignee": previous},
-        assignee_id=None,
-    )
+    values, state = pool_values(session, item)
+    summary = f"{ctx.actor.label} released {describe(item)} (was {previous}; {state})"
+    change_in(session, ctx, item, "released", summary, {"previous_assignee": previous}, **values)
 
 
 def _require_owner(session: Session, ctx: Context, item: WorkItem, doing: str) -> None:

@@ -10,13 +10,14 @@ from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.services.handoffs.read import (
     Direction,
     HandoffFilter,
     HandoffRow,
     list_handoffs,
 )
-from backoffice_tui.services.handoffs.records import OPEN_STATES, HandoffState
+from backoffice_tui.services.handoffs.records import OPEN_STATES
 from backoffice_tui.services.people.directory import list_teams
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen

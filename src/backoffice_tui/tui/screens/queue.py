@@ -30,7 +30,13 @@ from backoffice_tui.services.work.queue import (
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.bulk_results import BulkResults, ItemResult
-from backoffice_tui.tui.screens.dialogs import AskText, Choices, PickOne, pick_after_loading
+from backoffice_tui.tui.screens.dialogs import (
+    AskText,
+    Choices,
+    Confirm,
+    PickOne,
+    pick_after_loading,
+)
 from backoffice_tui.tui.screens.item import WorkItemScreen, note_draft
 from backoffice_tui.tui.screens.item_edit import EditItemDialog, EditRequest
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
@@ -325,6 +331,21 @@ class QueueScreen(BackofficeScreen[None]):
         rows = self.table.tagged_or_current()
         if not rows:
             self.notify("No work item here", severity="warning")
+            return
+        started = sum(row.status == WorkStatus.IN_PROGRESS for row in rows)
+        if verb == "release" and started:
+
+            def confirmed(release: bool | None) -> None:
+                if release:
+                    self._run("release", rows, None)
+
+            question = (
+                f"Work item {rows[0].id} is in progress. Release it back to ready for its team?"
+                if len(rows) == 1
+                else f"{started} of the {len(rows)} items are in progress. Release them all"
+                " (those back to ready for their team)?"
+            )
+            self.app.push_screen(Confirm(question), confirmed)
             return
         if verb in ("block", "skip"):
             label = "Why is it blocked?" if verb == "block" else "Why skip this step?"

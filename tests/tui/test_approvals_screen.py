@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from backoffice_tui.domain.approvals import Action
 from backoffice_tui.domain.errors import Conflict, DatabaseUnavailable, InvalidTransition
@@ -271,6 +271,8 @@ async def test_bulk_approval_reports_each_item(
         screen = await open_approvals(pilot, app)
         await pilot.press("space", "space", "space")
         assert len(screen.table.tagged) == 3
+        await pilot.pause()  # the last of the three is on the last row: the cursor stays
+        assert "| 3 tagged, A approves |" in str(screen.query_one("#status", Static).content)
         await pilot.press("A")
         await settle(pilot)
         assert isinstance(app.screen, Confirm)

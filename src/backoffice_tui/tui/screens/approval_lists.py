@@ -276,6 +276,10 @@ class ApprovalListsScreen(BackofficeScreen[None]):
         self._show_status()
         self._follow_cursor()
 
+    @on(ApprovalTable.TagsChanged)
+    def _tags_changed(self) -> None:
+        self._show_status()
+
     @on(ApprovalTable.Selected)
     def _selected(self) -> None:
         self.query_one(ApprovalDetail).focus()

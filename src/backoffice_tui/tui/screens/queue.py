@@ -201,6 +201,7 @@ class QueueScreen(BackofficeScreen[None]):
             self.query_one("#status", Static).update(plain(status))
 
     @on(QueueTable.Highlighted)
+    @on(QueueTable.TagsChanged)
     def _highlighted(self) -> None:
         self._show_status()
 

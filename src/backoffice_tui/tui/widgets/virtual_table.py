@@ -117,6 +117,9 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
             self.row = row
             super().__init__()
 
+    class TagsChanged(Message):
+        """A row was tagged or untagged, or the tags were cleared."""
+
     class Selected(Message):
         """Enter on a row."""
 
@@ -352,11 +355,15 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
             return
         self.tagged.symmetric_difference_update({self.row_id(row)})
         self.refresh(self._row_region(self.cursor))
+        # the count is told apart from the cursor: on the last row it does not move
+        self.post_message(self.TagsChanged())
         self._move(self.cursor + 1)
 
     def clear_tags(self) -> None:
-        self.tagged.clear()
-        self.refresh()
+        if self.tagged:
+            self.tagged.clear()
+            self.refresh()
+            self.post_message(self.TagsChanged())
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter" and self.current_row is not None:

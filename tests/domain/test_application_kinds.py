@@ -49,7 +49,7 @@ def test_the_sample_kind_parses_into_fields_and_a_route(spec: ApplicationKindSpe
         ("incident_date", "date", False),
         ("name_on_card", "text", True),
         ("pickup_office", "choice", True),
-        ("copies", "number", False),
+        ("copies", "integer", False),
     ]
     assert spec.field("reason").choices == ("lost", "damaged", "name change", "expired")
     assert [(s.name, s.approvers, s.due_hours) for s in spec.route] == [
@@ -80,7 +80,8 @@ def _broken(change: dict[str, Any]) -> dict[str, Any]:
         ({"fields": []}, "k.toml: a kind needs at least one [[fields]] entry"),
         (
             {"fields": [{"key": "a", "label": "A", "type": "colour"}]},
-            "k.toml field 1 'a': type must be one of text, choice, date, number, not 'colour'",
+            "k.toml field 1 'a': type must be one of text, choice, date, number, integer, "
+            "not 'colour'",
         ),
         (
             {"fields": [{"key": "a", "label": "A", "type": "choice"}]},
@@ -145,9 +146,11 @@ def test_empty_optional_fields_are_left_out_and_choices_ignore_case(
     [
         ({"employee_number": ""}, "employee_number: required (Employee number)"),
         ({"reason": "stolen"}, "reason: must be one of lost, damaged, name change, expired"),
-        ({"incident_date": "next week"}, "incident_date: not a date (use 2026-04-01 or 2026/4/1)"),
+        ({"incident_date": "next week"}, "incident_date: not a date (use 2026-04-01, 2026/4/1, "),
         ({"incident_date": "2026-02-30"}, "incident_date: no such day 2026-02-30"),
         ({"copies": "two"}, "copies: not a number"),
+        ({"copies": "1.5"}, "copies: not a whole number: 1.5"),
+        ({"incident_date": "令和8年11月31日"}, "incident_date: no such day 2026-11-31"),
         ({"colour": "blue"}, "colour: staff-id-reissue has no such field; its fields are "),
     ],
 )

@@ -112,11 +112,16 @@ async def test_file_one_through_the_form(console: MakeApp, kind_loaded: Database
         assert isinstance(form.focused, ChoiceField)
         await pilot.press("enter")
         await pick(pilot, app, "damaged")
-        await type_text(pilot, "2026/11/20")  # the choice moved on to the date
+        # choosing does not move on by itself: enter does, as in every field
+        assert form.focused is form.query_one("#field-reason", ChoiceField)
+        await pilot.press("enter")
+        await type_text(pilot, "令和8年11月20日")  # the date, as people write it
         await pilot.press("enter")
         await type_text(pilot, "Priya Sharma")
         await pilot.press("enter", "enter")
         await pick(pilot, app, "Fukuoka branch")
+        await pilot.press("enter")
+        assert form.focused is form.query_one("#field-copies", Input)
         await type_text(pilot, "1")
         await pilot.press("enter")  # on the last field: save
         await settle(pilot)
@@ -218,7 +223,7 @@ async def test_resubmit_a_sent_back_one_with_the_form_prefilled(
         form.query_one("#field-comment", Input).focus()
         await type_text(pilot, "Osaka after all")
         form.query_one("#field-pickup_office", ChoiceField).focus()
-        await pilot.press("enter")
+        await pilot.press("space")  # another choice (enter would move on)
         await pick(pilot, app, "Osaka branch")
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -123,6 +123,12 @@ def test_date_ranges() -> None:
     assert parse_date_range("..2026-11-30") == (None, date(2026, 11, 30))
     assert parse_date_range("2026-11-05") == (date(2026, 11, 5), date(2026, 11, 5))
     assert parse_date_range("") == (None, None)
+    # as people write them, like every date field
+    assert parse_date_range("2026/11/20") == (date(2026, 11, 20), date(2026, 11, 20))
+    assert parse_date_range("令和8年11月1日..2026年11月30日") == (
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+    )
 
 
 async def test_x_exports_the_timeline_to_the_current_directory(

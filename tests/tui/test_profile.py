@@ -71,7 +71,10 @@ async def test_away_from_the_profile_then_the_delegate_decides_for_me(
         logins = [value for value, _ in app.screen.choices]
         assert "aiko" not in logins
         app.screen.query_one(OptionList).highlighted = logins.index("bunta")
-        await pilot.press("enter")  # picked: saved
+        await pilot.press("enter")  # picked; the cursor stays on the field
+        await settle(pilot)
+        assert isinstance(app.screen, AwayDialog)
+        await pilot.press("enter")  # on the last field: saved
         await wait_until(pilot, lambda: isinstance(app.screen, ProfileScreen), 10, settled=True)
         lines = [str(o.prompt) for o in app.screen.query_one(OptionList).options if not o.disabled]
         assert any("in force" in line and "bunta" in line for line in lines), lines

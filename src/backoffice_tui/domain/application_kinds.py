@@ -16,15 +16,10 @@ from typing import Any
 
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.domain.templates import ApprovalStageSpec, parse_approval_stage
+from backoffice_tui.domain.written_dates import WRITTEN_FORMS, written_date
 
-FIELD_TYPES = ("text", "choice", "date", "number")
-# The forms a message suggests; 2026.4.1, 2026年4月1日 and 20260401 are read too.
-DATE_FORMS = "2026-04-01 or 2026/4/1"
-
+FIELD_TYPES = ("text", "choice", "date", "number", "integer")  # integer: a whole number
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
-_NUMERIC_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-_KANJI_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
 
 
@@ -166,17 +161,11 @@ def _fold(text: str) -> str:
 
 
 def parse_date(text: str) -> date:
-    """A date written the usual ways (ISO, slashes, dots, 年月日, 8 digits)."""
-    folded = _fold(text).replace(" ", "")
-    for pattern in (_NUMERIC_DATE, _KANJI_DATE, _COMPACT_DATE):
-        match = pattern.fullmatch(folded)
-        if match:
-            year, month, day = (int(part) for part in match.groups())
-            try:
-                return date(year, month, day)
-            except ValueError:
-                raise ValueError(f"no such day {year}-{month:02d}-{day:02d}") from None
-    raise ValueError(f"not a date (use {DATE_FORMS})")
+    """A date written the usual ways (domain.written_dates)."""
+    day = written_date(text)
+    if day is None:
+        raise ValueError(f"not a date (use {WRITTEN_FORMS})")
+    return day
 
 
 def parse_number(text: str) -> int | float:
@@ -201,6 +190,11 @@ def _convert(spec: FieldSpec, text: str) -> str | int | float:
         return parse_date(text).isoformat()
     if spec.type == "number":
         return parse_number(text)
+    if spec.type == "integer":
+        number = parse_number(text)
+        if not isinstance(number, int):
+            raise ValueError(f"not a whole number: {number} (use digits, like 2)")
+        return number
     return text
 
 

@@ -13,27 +13,13 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 
 from backoffice_tui.domain.errors import InvalidInput
+from backoffice_tui.domain.written_dates import WRITTEN_FORMS, NoSuchDay, written_date
 
 # Excel's calendar ends on 9999-12-31, serial 2958465.
 _LAST_SERIAL = 2_958_465
-_ISO_LIKE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?")
-_KANJI_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
-_COMPACT = re.compile(r"\d{8}")
 _SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
-_ERA_DATE = re.compile(
-    r"(令和|平成|昭和|大正|R|H|S|T)(元|\d{1,2})[年./-](\d{1,2})[月./-](\d{1,2})日?", re.IGNORECASE
-)
-# Japanese eras: first day, and the era that follows (the last day is the day before).
-_ERAS = {
-    "令和": date(2019, 5, 1),
-    "平成": date(1989, 1, 8),
-    "昭和": date(1926, 12, 25),
-    "大正": date(1912, 7, 30),
-}
-_ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正"}
-_NEXT_ERA = {"大正": "昭和", "昭和": "平成", "平成": "令和"}
 
-DATE_FORMS = "2026-04-01, 2026/4/1, 2026年4月1日, 令和8年4月1日, 20260401 or an Excel date"
+DATE_FORMS = WRITTEN_FORMS.replace(" or ", ", ") + " or an Excel date"
 # How a file orders day and month in dates such as 3/4/2026: ``dates`` in a mapping.
 DATE_ORDERS = ("year-first", "day-first", "month-first")
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AP]\.?M\.?)?)?"
@@ -130,19 +116,6 @@ def _ymd(year: int, month: int, day: int) -> date:
         raise CellError(f"no such day {year}-{month:02d}-{day:02d}") from None
 
 
-def _era_date(era: str, year_text: str, month: str, day: str) -> date:
-    name = _ERA_LETTERS.get(era.upper(), era)
-    first = _ERAS[name]
-    year = 1 if year_text == "元" else int(year_text)
-    if year < 1:
-        raise CellError(f"{name} has no year {year}")
-    result = _ymd(first.year + year - 1, int(month), int(day))
-    following = _NEXT_ERA.get(name)
-    if result < first or (following is not None and result >= _ERAS[following]):
-        raise CellError(f"{result.isoformat()} is not in the {name} era")
-    return result
-
-
 def as_date(value: object) -> date:
     """A date from a date cell, an Excel serial number or the usual written forms."""
     if isinstance(value, datetime):
@@ -158,21 +131,12 @@ def as_date(value: object) -> date:
     text = as_code(value)
     if text is None:
         raise CellError("blank")
-    if len(text) == 10 and text[4] == "-":
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    compact = text.replace(" ", "")
-    for pattern in (_ISO_LIKE, _KANJI_DATE):
-        match = pattern.fullmatch(compact if pattern is _KANJI_DATE else text)
-        if match:
-            return _ymd(*(int(part) for part in match.groups()))
-    match = _ERA_DATE.fullmatch(compact)
-    if match:
-        return _era_date(*match.groups())
-    if _COMPACT.fullmatch(text):
-        return _ymd(int(text[:4]), int(text[4:6]), int(text[6:]))
+    try:
+        written = written_date(text)
+    except NoSuchDay as error:
+        raise CellError(str(error)) from None
+    if written is not None:
+        return written
     if _SERIAL.fullmatch(text):
         return _from_serial(float(text))
     if _NUMERIC_DATE.fullmatch(text):

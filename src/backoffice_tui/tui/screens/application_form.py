@@ -34,7 +34,7 @@ from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 
 COMMENT = "comment"  # the id of the optional remark row when resubmitting
-PLACEHOLDERS = {"date": "YYYY-MM-DD", "number": "a number", "text": ""}
+PLACEHOLDERS = {"date": "YYYY-MM-DD", "number": "a number", "integer": "a whole number", "text": ""}
 
 # Sends the values (and the remark) and returns the application's id.
 Save = Callable[[dict[str, str], str], int]
@@ -185,7 +185,7 @@ class ApplicationForm(FormScreen[int | None]):
             self._drafts().discard(self.form.draft_key)
 
     @on(Input.Submitted)
-    @on(ChoiceField.Chosen)
+    @on(ChoiceField.Submitted)
     def _next_field(self) -> None:
         editors = list(self._editors().values())
         if editors and self.focused is editors[-1]:

@@ -102,7 +102,7 @@ class AwayDialog(FormDialog[int | None]):
             self._drafts().put(AWAY_DRAFT, json.dumps(self.typed(), ensure_ascii=False))
 
     @on(Input.Submitted)
-    @on(ChoiceField.Chosen)
+    @on(ChoiceField.Submitted)
     def _next_field(self) -> None:
         if isinstance(self.focused, ChoiceField) and self.focused.value:
             self.action_save()

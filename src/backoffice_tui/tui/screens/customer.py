@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from backoffice_tui.domain.written_dates import written_date
 from backoffice_tui.io.timeline_export import default_export_path, export_timeline
 from backoffice_tui.io.writers import ExportFormat
 from backoffice_tui.services.customers.saved_views import EVENTS, timeline_view_filters
@@ -414,15 +415,19 @@ class CustomerScreen(BackofficeScreen[None]):
 
 
 def parse_date_range(text: str) -> tuple[date | None, date | None]:
-    """``FROM..TO`` with ISO dates, either side optional; an empty text clears."""
+    """``FROM..TO`` (dates as people write them, domain.written_dates),
+    either side optional; one date is that day; an empty text clears."""
+
+    def day(part: str) -> date | None:
+        if not part.strip():
+            return None
+        written = written_date(part)
+        if written is None:
+            raise ValueError(f"not a date: {part}")
+        return written
+
     text = text.strip()
-    if not text:
-        return None, None
     start, separator, end = text.partition("..")
     if not separator:
-        day = date.fromisoformat(text)
-        return day, day
-    return (
-        date.fromisoformat(start.strip()) if start.strip() else None,
-        date.fromisoformat(end.strip()) if end.strip() else None,
-    )
+        return day(text), day(text)
+    return day(start), day(end)

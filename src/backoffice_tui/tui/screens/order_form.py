@@ -383,6 +383,10 @@ class OrderForm(FormScreen[SavedOrder | None]):
         else:
             self.focus_next()
 
+    @on(ChoiceField.Submitted)
+    def _past_choice(self) -> None:
+        self.focus_next()
+
     # --- saving -----------------------------------------------------------------------
 
     def _new_order(self) -> NewOrder:

@@ -1,4 +1,6 @@
-"""A form field whose value is one of a fixed list: enter opens the list."""
+"""A form field whose value is one of a fixed list: space (or enter while
+it is empty) opens the list; enter on a chosen value moves on, as in a text
+field, so that choosing never moves the cursor by itself."""
 
 from typing import ClassVar
 
@@ -15,7 +17,7 @@ _NONE = "\x00none"  # the "leave it empty" entry of an optional field's list
 
 
 class ChoiceField(Widget, can_focus=True):
-    """Shows the chosen value (or a prompt); enter or space picks another."""
+    """Shows the chosen value (or a prompt); space picks another."""
 
     DEFAULT_CSS = """
     ChoiceField { height: 1; width: 1fr; background: $surface; }
@@ -23,7 +25,8 @@ class ChoiceField(Widget, can_focus=True):
     ChoiceField.-invalid { background-tint: $error 20%; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,space", "choose", "Choose", id="form.choose"),
+        Binding("space", "choose", "Choose", id="form.choose"),
+        Binding("enter", "enter", "Choose / next", id="form.choose_or_next", show=False),
     ]
 
     value: reactive[str] = reactive("")
@@ -32,6 +35,17 @@ class ChoiceField(Widget, can_focus=True):
         def __init__(self, field: "ChoiceField", value: str) -> None:
             self.field = field
             self.value = value
+            super().__init__()
+
+        @property
+        def control(self) -> "ChoiceField":
+            return self.field
+
+    class Submitted(Message):
+        """Enter on a chosen value: the form moves on (or saves on its last field)."""
+
+        def __init__(self, field: "ChoiceField") -> None:
+            self.field = field
             super().__init__()
 
         @property
@@ -68,6 +82,12 @@ class ChoiceField(Widget, can_focus=True):
         if self.value:
             return plain(self.value)
         return Content.styled("enter: choose", "$text-muted")
+
+    def action_enter(self) -> None:
+        if self.value:
+            self.post_message(self.Submitted(self))
+        else:
+            self.action_choose()
 
     def watch_value(self, value: str) -> None:
         self.post_message(self.Changed(self, value))

@@ -179,3 +179,21 @@ def test_a_log_longer_than_a_chunk_applies_what_its_dry_run_said(
             select(Event.summary).where(Event.order_id == last.id, Event.kind == "log.entry")
         ).all()
         assert len(logged) == len(range(6, 2_500, 7))
+
+
+def test_a_log_that_changes_an_order_gives_it_a_new_version(
+    as_user: Any, demo_db: Database, tmp_path: Path
+) -> None:
+    with demo_db.read() as session:
+        order, owner, version = session.execute(
+            select(Order.code, Customer.code, Order.version).join(Customer).limit(1)
+        ).one()
+    path = write_csv(
+        tmp_path / "log.csv",
+        [["order", "customer", "at", "Region"], [order, owner, "2026-04-01 10:00", "Kansai"]],
+    )
+    apply(as_user("admin-ito"), path, RecordKind.EVENTS)
+    with demo_db.read() as session:
+        changed = session.scalar(select(Order).where(Order.code == order))
+        assert changed is not None
+        assert changed.attributes == {"Region": "Kansai"} and changed.version == version + 1

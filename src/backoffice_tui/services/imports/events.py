@@ -290,6 +290,7 @@ class EventImport:
                     title=bindparam("v_title"),
                     attributes=bindparam("v_attributes"),
                     search_text=bindparam("v_search_text"),
+                    version=table.c.version + 1,
                 )
             )
             self._update_state = BulkStatement(

@@ -316,7 +316,10 @@ class OrderImport:
         if updates:
             table = table_of(Order)
             run.session.execute(
-                update(table).where(table.c.id == bindparam("b_id")),
+                # a new version: a cancel begun before the import is then refused as stale
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(version=table.c.version + 1),
                 [{k: v for k, v in u.items() if k != "customer_id"} for u in updates],
             )
 

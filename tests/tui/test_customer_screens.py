@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 from textual.containers import VerticalScroll
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.services.customers.search import customer_detail
@@ -43,6 +43,25 @@ async def test_search_by_kana_and_full_width_code(console: MakeApp) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CustomerScreen) and app.screen.code == "C0001"
+
+
+async def test_back_from_a_customer_typing_searches_again(console: MakeApp) -> None:
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", *"C000")
+        await settle(pilot)
+        await pilot.press("down", "j", "G", "g")  # the results, moved like any list
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen) and app.screen.code == "C0001"
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerSearchScreen)
+        await pilot.press(*"C0002")  # the last search is selected: typing replaces it
+        await settle(pilot)
+        assert app.screen.query_one("#query", Input).value == "C0002"
+        assert result_codes(app) == ["C0002"]
 
 
 async def test_customer_screen_follows_actions_on_the_queue(

@@ -16,6 +16,7 @@ from backoffice_tui.tui.screens.customer_form import CustomerForm
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
+from backoffice_tui.tui.widgets.record_list import RecordList
 from backoffice_tui.tui.workspace import workspace_of
 
 RESULTS = 50
@@ -48,12 +49,16 @@ class CustomerSearchScreen(BackofficeScreen[None]):
             placeholder="code, name or reading (かな, ｶﾅ, ＡＢＣ all match)", id="query"
         )
         yield Static(id="found")
-        yield OptionList(id="results")
+        yield RecordList(id="results")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#query").focus()
         self._search("")
+
+    def on_screen_resume(self) -> None:
+        # back from a customer: what is typed next searches again
+        self.query_one("#query").focus()
 
     @on(Input.Changed, "#query")
     def _changed(self, event: Input.Changed) -> None:

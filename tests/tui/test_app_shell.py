@@ -7,7 +7,7 @@ from backoffice_tui.tui.screens.applications import ApplicationsScreen
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
-from backoffice_tui.tui.screens.help import HelpScreen
+from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
@@ -76,6 +76,39 @@ async def test_question_mark_lists_the_current_keys(console: MakeApp) -> None:
         assert {"Claim", "Start", "Done", "Block", "Assign", "Note", "Search"} <= descriptions
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_the_screens_own_keys_come_first_in_help(console: MakeApp) -> None:
+    """Textual's generic keys (scroll, copy the selected text) come after the
+    queue's and the console's, never above the fold before them."""
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert describe_keys(app.screen)[0][1] == "Claim"
+        for key in "354":  # customers last: its search box takes the keys typed
+            await pilot.press(key)
+            await settle(pilot)
+            keys = describe_keys(app.screen)
+            generic = [
+                i for i, (_, d) in enumerate(keys) if d.lower().startswith(("scroll", "copy"))
+            ]
+            own = [i for i, (_, d) in enumerate(keys) if d in ("Back", "Keys", "Commands")]
+            assert own and (not generic or min(generic) > max(own)), (key, keys)
+
+
+async def test_the_palette_lists_every_entry_once(console: MakeApp) -> None:
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for key in "123564":  # customers last: its search box takes the keys typed
+            await pilot.press(key)
+            await settle(pilot)
+            titles = [command.title for command in app.get_system_commands(app.screen)]
+            assert len(titles) == len(set(titles)), sorted(t for t in titles if titles.count(t) > 1)
+            assert {"Go to Approvals", "Import a file", "New order", "Profile"} <= set(titles)
+            assert "Approvals" not in titles  # the number key's screen is "Go to Approvals"
 
 
 async def test_command_palette_lists_screen_actions_and_themes(console: MakeApp) -> None:

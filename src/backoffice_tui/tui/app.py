@@ -233,25 +233,45 @@ class BackofficeApp(App[None]):
         self.push_screen(HelpScreen(title, describe_keys(screen)))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        for mode, title in SCREEN_TITLES.items():
-            yield SystemCommand(
+        """Every screen, theme and action once: the screen's own bindings
+        after the console's, without those already listed."""
+        commands = [
+            SystemCommand(
                 f"Go to {title}",
                 f"Open the {title} screen",
                 lambda mode=mode: self.switch_mode(mode),
             )
-        for name in sorted(self.available_themes):
-            if name in ("dark", "light", "high-contrast"):
-                yield SystemCommand(
-                    f"Theme: {name}",
-                    f"Switch to the {name} theme",
-                    lambda name=name: setattr(self, "theme", name),
-                )
-        yield SystemCommand("Saved views", "Reopen a saved view", self.action_saved_views)
-        yield SystemCommand(
-            "Import a file", "Check and import a CSV or XLSX file (ctrl+o)", self.action_import_file
-        )
-        yield from screen_commands(screen)
-        yield SystemCommand("Quit", "Quit the console (ctrl+q)", self.action_quit)
+            for mode, title in SCREEN_TITLES.items()
+        ]
+        commands += [
+            SystemCommand(
+                f"Theme: {name}",
+                f"Switch to the {name} theme",
+                lambda name=name: setattr(self, "theme", name),
+            )
+            for name in sorted(self.available_themes)
+            if name in ("dark", "light", "high-contrast")
+        ]
+        commands += [
+            SystemCommand("Saved views", "Reopen a saved view", self.action_saved_views),
+            SystemCommand(
+                "Import a file",
+                "Check and import a CSV or XLSX file (ctrl+o)",
+                self.action_import_file,
+            ),
+            # listed here as well as bound: a text field's own ctrl+n / ctrl+u hides the key
+            SystemCommand("New order", "Enter a new order (ctrl+n)", self.action_new_order),
+            SystemCommand("Profile", "Who I am, my delegations (ctrl+u)", self.action_profile),
+            SystemCommand(
+                "People (admins)",
+                "Users, and handing over a leaver's work (ctrl+g)",
+                self.action_people,
+            ),
+            SystemCommand("Quit", "Quit the console (ctrl+q)", self.action_quit),
+        ]
+        yield from commands[:-1]
+        yield from screen_commands(screen, {command.title for command in commands})
+        yield commands[-1]
 
     async def action_quit(self) -> None:
         """Commit the decisions still in their undo window, then quit."""

@@ -1,7 +1,7 @@
 """The command palette lists every action of the current screen, the
 screens and the themes."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import partial
 
 from textual.app import SystemCommand
@@ -10,14 +10,20 @@ from textual.screen import Screen
 from backoffice_tui.tui.screens.help import describe_keys
 
 
-def screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
+def screen_commands(
+    screen: Screen[object], listed: Collection[str] = ()
+) -> Iterable[SystemCommand]:
+    """The actions of the screen's bindings, but those ``listed`` already
+    (by title) and the number keys' screens (listed as "Go to ...")."""
     app = screen.app
-    seen: set[tuple[int, str]] = set()
+    seen = set(listed)  # by title: a screen's key for an app action is the same entry
     for active in screen.active_bindings.values():
         binding = active.binding
-        if not binding.description or (id(active.node), binding.action) in seen:
+        if not binding.description or binding.description in seen:
             continue
-        seen.add((id(active.node), binding.action))
+        if f"Go to {binding.description}" in seen or binding.action.startswith("switch_mode("):
+            continue  # a key for a screen the palette lists as "Go to ..."
+        seen.add(binding.description)
         key = app.get_key_display(binding)
         yield SystemCommand(
             binding.description,

@@ -62,7 +62,7 @@ async def test_an_admin_deactivates_ryan_for_kimura(console: MakeApp) -> None:
         preview = app.screen
         assert isinstance(preview, HandoverPreview)
         counts = str(preview.query_one("#counts", Static).content)
-        assert "4 work items to kimura, 0 to their team pool, 1 approver entries" in counts
+        assert "4 work items to kimura, 0 to their team pool, 1 approver entry" in counts
         assert "work item 73:" in str(preview.query_one("#moves", Static).content)
         await pilot.press("y")
         await settle(pilot)

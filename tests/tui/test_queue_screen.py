@@ -214,7 +214,7 @@ async def test_tag_and_bulk_claim_report_each_item(console: MakeApp, demo_db: Da
         assert table.tagged == set(targets)
         await pilot.press("c")
         await settle(pilot)
-        assert any("claim: 2 done, 0 refused" in m for m in log.notifications)
+        assert any("Claimed 2 items" in m for m in log.notifications)
         assert table.tagged == set()
     assert {get_queue_row(demo_db, t).assignee for t in targets} == {"kimura"}
 

@@ -51,3 +51,8 @@ def attribute_texts(attributes: Mapping[str, Any] | None) -> dict[str, str]:
     """A record's attributes (header -> text as written) as text, in order:
     what a screen shows, whatever a writer put in the column."""
     return {str(k): "" if v is None else str(v) for k, v in (attributes or {}).items()}
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 item``, ``2 items``, ``1,000 items`` (``plural`` when not noun + s)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

@@ -37,6 +37,7 @@ from backoffice_tui.domain.approvals import FINAL_STATES, StageState, role_key
 from backoffice_tui.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from backoffice_tui.domain.roles import Role
 from backoffice_tui.domain.statuses import OPEN_STATUSES
+from backoffice_tui.domain.text import counted
 from backoffice_tui.services import permissions
 from backoffice_tui.services.approvals.actions import record_request_event
 from backoffice_tui.services.approvals.authority import requested_by
@@ -99,9 +100,11 @@ class HandoverPlan:
 
     def counts_line(self) -> str:
         return (
-            f"{self.items_to_successor} work items to {self.successor or '-'}, "
-            f"{self.items_to_pool} to their team pool, {self.approver_entries} approver "
-            f"entries, {self.handoffs} draft handoffs, {self.delegations_ended} delegations ended"
+            f"{counted(self.items_to_successor, 'work item')} to {self.successor or '-'}, "
+            f"{self.items_to_pool} to their team pool, "
+            f"{counted(self.approver_entries, 'approver entry', 'approver entries')}, "
+            f"{counted(self.handoffs, 'draft handoff')}, "
+            f"{counted(self.delegations_ended, 'delegation')} ended"
         )
 
 

@@ -48,9 +48,12 @@ class AskText(BackofficeDialog[str | None]):
         required: bool = True,
         value: str = "",
         draft_key: str | None = None,
+        action: str = "save",
     ) -> None:
+        """``action``: what enter does, as the hint says it."""
         super().__init__()
         self.title_text = title
+        self.action = action
         self.placeholder = placeholder
         self.required = required
         self.value = value
@@ -60,14 +63,14 @@ class AskText(BackofficeDialog[str | None]):
         with Vertical():
             yield Label(plain(self.title_text))
             yield QuietInput(placeholder=self.placeholder, id="answer")
-            yield Label("enter: save   escape: cancel", classes="hint", id="hint")
+            yield Label(f"enter: {self.action}   escape: cancel", classes="hint", id="hint")
 
     def on_mount(self) -> None:
         value = self.value
         if self.draft_key and (draft := self._drafts().get(self.draft_key)) is not None:
             value = draft
             self.query_one("#hint", Label).update(
-                "your unsaved text is back   enter: save   escape: cancel"
+                f"your unsaved text is back   enter: {self.action}   escape: cancel"
             )
         field = self.query_one(Input)
         field.value = value

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from backoffice_tui.domain.text import counted
 from backoffice_tui.services.handoffs import actions as handoffs
 from backoffice_tui.services.handoffs import checklist as handoffs_checklist
 from backoffice_tui.services.handoffs import documents as handoff_documents
@@ -228,7 +229,7 @@ class HandoffScreen(BackofficeScreen[None]):
         rows: list[Option] = [
             Option(
                 plain(
-                    f"Checklist: {len(detail.items)} items, {required} required "
+                    f"Checklist: {counted(len(detail.items), 'item')}, {required} required "
                     "(! blocks submission, * required)"
                 ),
                 disabled=True,
@@ -402,13 +403,13 @@ class HandoffScreen(BackofficeScreen[None]):
             if yes:
                 self._act(
                     lambda: handoffs.accept(ctx, detail.id, detail.version),
-                    f"accepted: {detail.to_team}'s step is ready",
+                    f"accepted: the {detail.to_team} team's step is ready",
                 )
 
         self.app.push_screen(
             Confirm(
                 f"Accept handoff {detail.id} from {detail.from_team}? Its step is finished "
-                f"and {detail.to_team}'s next step becomes ready."
+                f"and the {detail.to_team} team's next step becomes ready."
             ),
             confirmed,
         )

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from backoffice_tui.domain.errors import BackofficeError
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
+from backoffice_tui.domain.text import counted
 from backoffice_tui.services.customers.saved_views import WORK_ITEMS, queue_view_filters
 from backoffice_tui.services.people.directory import list_teams
 from backoffice_tui.services.people.users import list_users
@@ -59,6 +60,20 @@ ASSIGNEE_CYCLE = (None, "me", "none")
 class Outcome:
     row: QueueRow
     error: str | None
+
+
+# what the toast says once an action is done: "Claimed ORD-2026-0040 / Environment build"
+DONE_VERBS = {
+    "claim": "Claimed",
+    "release": "Released",
+    "start": "Started",
+    "done": "Finished",
+    "unblock": "Unblocked",
+    "block": "Blocked",
+    "skip": "Skipped",
+    "assign": "Assigned",
+    "note": "Note added to",
+}
 
 
 class QueueScreen(BackofficeScreen[None]):
@@ -190,8 +205,8 @@ class QueueScreen(BackofficeScreen[None]):
 
     def _show_status(self) -> None:
         table = self.table
-        total = "counting…" if table.total is None else f"{table.total:,} items"
-        tagged = f" | {len(table.tagged)} tagged" if table.tagged else ""
+        total = "counting…" if table.total is None else counted(table.total, "item")
+        tagged = f" | {len(table.tagged):,} tagged" if table.tagged else ""
         title = f"{self.title_text}: " if self.title_text else ""
         status = (
             f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label} | {total}{tagged}"
@@ -301,7 +316,8 @@ class QueueScreen(BackofficeScreen[None]):
 
         total = self.table.total
         self.app.push_screen(
-            AskText(f"Go to row (1 to {total:,})" if total else "Go to row"), chosen
+            AskText(f"Go to row (1 to {total:,})" if total else "Go to row", action="go"),
+            chosen,
         )
 
     def action_toggle_overdue(self) -> None:
@@ -356,7 +372,7 @@ class QueueScreen(BackofficeScreen[None]):
                     self._run(verb, rows, reason)
 
             self.app.push_screen(
-                AskText(f"{label} ({len(rows)} item{'s' if len(rows) > 1 else ''})"),
+                AskText(f"{label} ({counted(len(rows), 'item')})"),
                 reason_given,
             )
         elif verb == "assign":
@@ -415,9 +431,15 @@ class QueueScreen(BackofficeScreen[None]):
             if outcome.error:
                 self.notify(outcome.error, severity="error")
             else:
-                self.notify(f"{message.verb}: {outcome.row.order_code} / {outcome.row.step}")
+                self.notify(
+                    f"{DONE_VERBS.get(message.verb, message.verb)} "
+                    f"{outcome.row.order_code} / {outcome.row.step}",
+                    markup=False,
+                )
         else:
-            summary = f"{message.verb}: {done} done, {len(failed)} refused"
+            summary = f"{DONE_VERBS.get(message.verb, message.verb)} {counted(done, 'item')}" + (
+                f", {len(failed)} refused" if failed else ""
+            )
             details = "\n".join(f"#{o.row.id}: {o.error}" for o in failed[:5])
             self.notify(
                 f"{summary}\n{details}" if failed else summary,

@@ -185,6 +185,32 @@ async def test_releasing_work_in_progress_asks_first(console: MakeApp, demo_db: 
     assert (released.status, released.assignee) == ("ready", None)
 
 
+async def test_the_status_picker_opens_on_the_current_filter(
+    console: MakeApp, demo_db: Database
+) -> None:
+    app = console("kimura")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_queue(pilot, app, QueueFilter(team="build"))
+        app.screen.title_text = "Overdue in my teams"  # as Home opens it
+        for expected, pick in (("open", "blocked"), ("blocked", None)):
+            await pilot.press("f")
+            await settle(pilot)
+            assert isinstance(app.screen, PickOne)
+            options = app.screen.query_one("OptionList")
+            assert options.highlighted_option.id == expected
+            if pick is None:
+                await pilot.press("escape")
+                break
+            while options.highlighted_option.id != pick:
+                await pilot.press("down")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, QueueScreen)
+            # a changed filter is no longer the view it was opened as
+            status = str(app.screen.query_one("#status").render())
+            assert "Overdue in my teams" not in status and "status blocked" in status
+
+
 async def test_note_is_saved(console: MakeApp, demo_db: Database) -> None:
     app = console("kimura")
     mine = QueueFilter(assignee="me")

@@ -228,6 +228,8 @@ class QueueScreen(BackofficeScreen[None]):
 
     def _refilter(self, **changes: Any) -> None:
         self.queue_filter = replace(self.queue_filter, **changes)
+        # a changed filter is no longer the saved view (or the home count) it came from
+        self.title_text = ""
         self.table.clear_tags()
         self._load()
 
@@ -280,7 +282,17 @@ class QueueScreen(BackofficeScreen[None]):
                 statuses = (WorkStatus(value),)
             self._refilter(statuses=statuses)
 
-        self.app.push_screen(PickOne("Show items that are", STATUS_CHOICES), chosen)
+        statuses = set(self.queue_filter.statuses)
+        current = (
+            "open"
+            if statuses == set(OPEN_STATUSES)
+            else "all"
+            if statuses == set(WorkStatus)
+            else next(iter(statuses)).value
+            if len(statuses) == 1
+            else None
+        )
+        self.app.push_screen(PickOne("Show items that are", STATUS_CHOICES, current), chosen)
 
     def action_cycle_assignee(self) -> None:
         position = (

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
@@ -30,6 +30,7 @@ from backoffice_tui.tui.screens.saving import FormScreen
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
+from backoffice_tui.tui.widgets.field_row import FieldRow
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 
@@ -50,16 +51,6 @@ class FormSpec:
     save: Save
     values: Mapping[str, str] | None = None  # the starting values (a correction)
     ask_comment: bool = False
-
-
-class FieldRow(Horizontal):
-    DEFAULT_CSS = """
-    FieldRow { height: 1; }
-    FieldRow > Label { width: 30; padding: 0 1; color: $text-muted; }
-    FieldRow:focus-within { background: $boost; }
-    FieldRow:focus-within > Label { color: $accent; text-style: bold; }
-    FieldRow > Input { width: 1fr; }
-    """
 
 
 class ApplicationForm(FormScreen[int | None]):

@@ -17,10 +17,10 @@ from textual.widgets import Input, Label, Static
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.values import typed_date
 from backoffice_tui.tui.drafts import Drafts
-from backoffice_tui.tui.screens.application_form import FieldRow
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
 from backoffice_tui.tui.screens.saving import FormDialog
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
+from backoffice_tui.tui.widgets.field_row import FieldRow
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 

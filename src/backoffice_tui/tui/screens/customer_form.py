@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
@@ -32,6 +32,7 @@ from backoffice_tui.tui.screens.base import BackofficeDialog
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
 from backoffice_tui.tui.screens.saving import FormScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
+from backoffice_tui.tui.widgets.field_row import FieldRow
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 
@@ -84,17 +85,6 @@ def starting_values(detail: CustomerDetail | None) -> dict[str, str]:
     }
 
 
-class FormRow(Horizontal):
-    DEFAULT_CSS = """
-    FormRow { height: 1; }
-    FormRow.-tall { height: 4; }
-    FormRow > Label { width: 13; padding: 0 1; color: $text-muted; }
-    FormRow:focus-within { background: $boost; }
-    FormRow:focus-within > Label { color: $accent; text-style: bold; }
-    FormRow > Input, FormRow > TextArea { width: 1fr; }
-    """
-
-
 class LeaveForm(BackofficeDialog[str | None]):
     """Closing a form with unsaved changes: ``keep`` them as a draft,
     ``drop`` them, or None to go on editing."""
@@ -130,6 +120,8 @@ class CustomerForm(FormScreen[str | None]):
     CustomerForm TextArea { height: 4; }
     CustomerForm #outcome { height: auto; padding: 0 1; }
     CustomerForm Input.-textual-compact:focus { background-tint: $foreground 8%; }
+    CustomerForm FieldRow.-tall { height: 4; }
+    CustomerForm FieldRow > Label { width: 13; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="customer_form.save", priority=True),
@@ -154,7 +146,7 @@ class CustomerForm(FormScreen[str | None]):
         )
         with VerticalScroll():
             for name, label, placeholder in LINES:
-                with FormRow():
+                with FieldRow():
                     yield Label(label)
                     # typing adds to a value rather than replacing it whole
                     yield QuietInput(
@@ -163,10 +155,10 @@ class CustomerForm(FormScreen[str | None]):
                         compact=True,
                         select_on_focus=False,
                     )
-            with FormRow(classes="-tall"):
+            with FieldRow(classes="-tall"):
                 yield Label("Notes")
                 yield self._text_area(NOTES, "")
-            with FormRow(classes="-tall"):
+            with FieldRow(classes="-tall"):
                 yield Label("Attributes")
                 yield self._text_area(ATTRIBUTES, "key = value, one a line")
         yield Static(id="outcome")

@@ -23,10 +23,10 @@ from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.io.values import typed_date
 from backoffice_tui.services.work.bulk import ItemOutcome
 from backoffice_tui.tui.drafts import Drafts
-from backoffice_tui.tui.screens.application_form import FieldRow
 from backoffice_tui.tui.screens.dialogs import DIALOG_CSS
 from backoffice_tui.tui.screens.saving import FormDialog
 from backoffice_tui.tui.text import plain
+from backoffice_tui.tui.widgets.field_row import FieldRow
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 

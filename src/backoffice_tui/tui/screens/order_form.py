@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Select, Static
@@ -31,6 +31,7 @@ from backoffice_tui.tui.screens.saving import FormScreen
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.choice_field import ChoiceField
+from backoffice_tui.tui.widgets.field_row import FieldRow
 from backoffice_tui.tui.widgets.quiet_input import QuietInput
 from backoffice_tui.tui.workspace import workspace_of
 
@@ -47,18 +48,6 @@ class SavedOrder:
     customer: str
 
 
-class FormRow(Horizontal):
-    DEFAULT_CSS = """
-    FormRow { height: 1; }
-    FormRow > Label { width: 18; padding: 0 1; color: $text-muted; }
-    FormRow:focus-within { background: $boost; }
-    FormRow:focus-within > Label { color: $accent; text-style: bold; }
-    FormRow > Input { width: 1fr; }
-    FormRow > Select { width: 1fr; }
-    FormRow > #customer-name { width: 1fr; padding: 0 1; color: $text-muted; }
-    """
-
-
 def optional_date(text: str, what: str) -> date | None:
     return typed_date(text, what) if text.strip() else None
 
@@ -72,6 +61,8 @@ class OrderForm(FormScreen[SavedOrder | None]):
     OrderForm #lines { height: auto; }
     OrderForm #outcome { height: auto; padding: 0 1; }
     OrderForm Input.-textual-compact:focus { background-tint: $foreground 8%; }
+    OrderForm FieldRow > Label { width: 18; }
+    OrderForm FieldRow > #customer-name { width: 1fr; padding: 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="order_form.save", priority=True),
@@ -115,7 +106,7 @@ class OrderForm(FormScreen[SavedOrder | None]):
             id="intro",
         )
         with VerticalScroll():
-            with FormRow():
+            with FieldRow():
                 yield Label("Customer *")
                 yield QuietInput(placeholder="code or name", id="field-customer", compact=True)
                 yield Static(id="customer-name")
@@ -124,16 +115,16 @@ class OrderForm(FormScreen[SavedOrder | None]):
                 ("received", "Received *", "YYYY-MM-DD"),
                 ("requested", "Requested", "YYYY-MM-DD"),
             ):
-                with FormRow():
+                with FieldRow():
                     yield Label(label)
                     yield QuietInput(placeholder=placeholder, id=f"field-{key}", compact=True)
-            with FormRow():
+            with FieldRow():
                 yield Label("Sales owner")
                 yield ChoiceField("Sales owner", (), required=False, id="field-owner")
-            with FormRow():
+            with FieldRow():
                 yield Label("Title")
                 yield QuietInput(id="field-title", compact=True)
-            with FormRow():
+            with FieldRow():
                 yield Label("Priority *")
                 yield QuietInput(placeholder="1 urgent … 4 low", id="field-priority", compact=True)
             yield Vertical(id="lines")
@@ -199,13 +190,13 @@ class OrderForm(FormScreen[SavedOrder | None]):
             id=f"line-{self._line_count}",
             compact=True,
         )
-        row = FormRow(Label(""), select, classes="line")
+        row = FieldRow(Label(""), select, classes="line")
         self.query_one("#lines", Vertical).mount(row)
         self.call_after_refresh(self._number_lines)
         return select
 
     def _number_lines(self) -> None:
-        for number, row in enumerate(self.query(".line").results(FormRow), start=1):
+        for number, row in enumerate(self.query(".line").results(FieldRow), start=1):
             row.query_one(Label).update(f"Line {number} *")
 
     # --- reading what is typed ---------------------------------------------------------
@@ -214,7 +205,7 @@ class OrderForm(FormScreen[SavedOrder | None]):
         return self.query_one(f"#field-{key}", Input).value
 
     def _line_selects(self) -> list[Select[str]]:
-        return [row.query_one(Select) for row in self.query(".line").results(FormRow)]
+        return [row.query_one(Select) for row in self.query(".line").results(FieldRow)]
 
     def values(self) -> dict[str, Any]:
         values: dict[str, Any] = {key: self._text(key) for key in TEXT_FIELDS}
@@ -367,7 +358,7 @@ class OrderForm(FormScreen[SavedOrder | None]):
         self._add_line().focus()
 
     def action_remove_line(self) -> None:
-        rows = list(self.query(".line").results(FormRow))
+        rows = list(self.query(".line").results(FieldRow))
         if len(rows) <= 1:
             self.say(Content.styled("an order needs at least one line", "$warning"))
             return

@@ -415,6 +415,14 @@ def test_config_init_path_and_set(tmp_path: Path) -> None:
 
     ok(*config, "config", "set", "ui.ascii_borders", "yes")
     assert tomllib.loads(path.read_text(encoding="utf-8"))["ui"]["ascii_borders"] is True
+    # a value the console cannot use is refused when set, naming the key, and not written
+    before = path.read_text(encoding="utf-8")
+    fails(*config, "config", "set", "ui.theme", "neon", contains="ui.theme must be one of dark")
+    fails(
+        *config, "config", "set", "approvals.undo_seconds", "1e300",
+        contains="approvals.undo_seconds must be at most 60 seconds",
+    )  # fmt: skip
+    assert path.read_text(encoding="utf-8") == before
 
     fails(*config, "config", "init", contains="exists; use --force")
     assert tomllib.loads(path.read_text(encoding="utf-8"))["ui"]["theme"] == "light"

@@ -138,6 +138,10 @@ def coerce_setting(key: str, value: object, *, where: str) -> object:
             raise ConfigError(f"{key} must be greater than 0 seconds {where}, not {value}")
         if number < 0:
             raise ConfigError(f"{key} must be 0 seconds or more {where}, not {value}")
+        if spec.at_most is not None and number > spec.at_most:
+            raise ConfigError(
+                f"{key} must be at most {spec.at_most:g} seconds {where}, not {value}"
+            )
         return number
     if not isinstance(value, str):
         raise ConfigError(f"{key} must be a quoted string {where}, not {_show(value)}")
@@ -145,6 +149,10 @@ def coerce_setting(key: str, value: object, *, where: str) -> object:
         return normalise_database_url(value, source=where)
     if not value.strip():
         raise ConfigError(f"{key} must not be empty {where}")
+    if spec.choices and value.strip() not in spec.choices:
+        raise ConfigError(
+            f"{key} must be one of {', '.join(spec.choices)} {where}, not {_show(value)}"
+        )
     if key == ORDER_CODE_PATTERN:
         try:
             parse_code_pattern(value.strip())

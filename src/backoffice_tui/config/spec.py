@@ -28,6 +28,8 @@ class SettingSpec:
     description: str  # one line: the README's "meaning" and the first comment line
     notes: tuple[str, ...] = ()  # further comment lines in the written file
     above_zero: bool = False  # a number that must be greater than 0, not just 0 or more
+    at_most: float | None = None  # the largest number that makes sense
+    choices: tuple[str, ...] = ()  # the only texts it may hold, if any
     platform_default: Callable[[], object] | None = None
     default_text: str = ""  # how the README names a platform default
 
@@ -69,6 +71,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         default="dark",
         field="theme",
         description="Colour theme: dark, light or high-contrast.",
+        choices=("dark", "light", "high-contrast"),
     ),
     SettingSpec(
         key="ui.ascii_borders",
@@ -92,8 +95,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         type=float,
         default=1.0,
         field="poll_interval",
-        description="Seconds between checks for changes other people made (more than 0).",
+        description=(
+            "Seconds between checks for changes other people made (more than 0, at most 60)."
+        ),
         above_zero=True,
+        at_most=60.0,
     ),
     SettingSpec(
         key="approvals.undo_seconds",
@@ -101,8 +107,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
         default=5.0,
         field="undo_seconds",
         description=(
-            "Seconds during which an approval or rejection can still be undone (0 = no undo)."
+            "Seconds during which an approval or rejection can still be undone "
+            "(0 = no undo; at most 60)."
         ),
+        at_most=60.0,
     ),
     SettingSpec(
         key=ORDER_CODE_PATTERN,

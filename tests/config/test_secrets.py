@@ -117,6 +117,18 @@ def test_hanging_keyring_times_out_and_falls_through(
     assert "from-env" not in caplog.text  # passwords are never logged
 
 
+def test_a_host_without_a_keyring_says_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No keyring on a server is normal: the password comes from elsewhere,
+    and no warning is printed on every command."""
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    environ = {"BACKOFFICE_DB_PASSWORD": "from-env", **no_pgpass(tmp_path)}
+    with caplog.at_level(logging.WARNING, logger="backoffice_tui.config.secrets"):
+        assert resolve_password(*DB, environ=environ) == "from-env"
+    assert caplog.text == ""
+
+
 def test_hanging_keyring_makes_store_fail(tmp_path: Path) -> None:
     keyring.set_keyring(SleepingKeyring())
     started = time.monotonic()

@@ -98,7 +98,14 @@ def _password_from_keyring(username: str, timeout: float) -> str | None:
         log.warning("skipping the keyring: %s", exc)
         return None
     except Exception as exc:  # no backend, a locked one, or its own D-Bus/OS error
-        log.warning("skipping the keyring: %s: %s", type(exc).__name__, exc)
+        import keyring.errors
+
+        if isinstance(exc, keyring.errors.NoKeyringError):
+            # a server without a keyring is normal: the password comes from
+            # the environment or ~/.pgpass, so nothing is said on every command
+            log.debug("no keyring here: %s", exc)
+        else:
+            log.warning("skipping the keyring: %s: %s", type(exc).__name__, exc)
         return None
     return password or None
 

@@ -153,8 +153,14 @@ async def test_ascii_setting_removes_ambiguous_width_glyphs(console: MakeApp) ->
         await pilot.press("2")
         await settle(pilot)
         screen_text = app.export_screenshot()
-        for glyph in "▔▁▊▎…─│╭╮":
+        for glyph in "▔▁▊▎…─│╭╮⏎↑↓←→":
             assert glyph not in screen_text, glyph
+        await pilot.press("question_mark")  # the keys, by name
+        await settle(pilot)
+        keys = " ".join(keys for keys, _ in describe_keys(app.screen.app.screen_stack[-2]))
+        assert "up, k" in keys and "left" in keys
+        assert not set("⏎↑↓←→⌫") & set(keys)
+        assert not set("⏎↑↓←→⌫") & set(app.export_screenshot())
 
 
 async def test_a_failing_screen_worker_is_reported_in_one_line(console: MakeApp) -> None:

@@ -61,6 +61,16 @@ class AsciiScrollBarRender(ScrollBarRender):
     HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
 
 
+# the keys Textual shows as symbols, by name in ASCII mode
+ASCII_KEY_NAMES = {
+    "↑": "up",
+    "↓": "down",
+    "←": "left",
+    "→": "right",
+    "⌫": "backspace",
+    "⏎": "enter",
+}
+
 ASCII_CSS = """
 App.-ascii Input { border: ascii $border-blurred; }
 App.-ascii Input:focus { border: ascii $border; }
@@ -224,6 +234,15 @@ class BackofficeApp(App[None]):
         screen = self.screen
         if isinstance(screen, BackofficeScreen):
             pick_view(screen, None, self.open_view)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as Textual shows them, but in ASCII mode by name (up, enter)
+        rather than as arrows and symbols that may be drawn two cells wide."""
+        shown = super().get_key_display(binding)
+        if self.has_class("-ascii"):
+            for glyph, name in ASCII_KEY_NAMES.items():
+                shown = shown.replace(glyph, name)
+        return shown
 
     def action_help(self) -> None:
         screen = self.screen

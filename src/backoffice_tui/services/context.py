@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from backoffice_tui.store.base import utc_now
 from backoffice_tui.store.database import Database
@@ -38,3 +38,7 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def today(self) -> date:
+        """The day it is now where the operator is (local time)."""
+        return self.now().astimezone().date()

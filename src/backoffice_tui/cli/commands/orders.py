@@ -51,7 +51,7 @@ def create_command(
 ) -> None:
     """Create an order: one line per service, each line's first step ready."""
     ctx = state.context()
-    received_on = typed_date(received, "--received") if received else ctx.now().astimezone().date()
+    received_on = typed_date(received, "--received") if received else ctx.today()
     requested_on = typed_date(requested, "--requested") if requested else None
     if code is None:
         code = propose_order_code(ctx.db, state.settings.order_code_pattern, customer, received_on)

@@ -231,7 +231,7 @@ def _authority(
 ) -> Authority:
     """Lock the request, then what the actor may do to it now."""
     request = _lock(session, request_id)
-    return authority_of(session, request, ctx.actor, ctx.now().astimezone().date(), seen_stage)
+    return authority_of(session, request, ctx.actor, ctx.today(), seen_stage)
 
 
 @dataclass(frozen=True)

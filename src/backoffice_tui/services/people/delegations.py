@@ -23,6 +23,7 @@ from backoffice_tui.domain.errors import (
 from backoffice_tui.services import permissions
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
+from backoffice_tui.services.people.users import user_by_login
 from backoffice_tui.store.base import rows_changed
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Delegation, User
@@ -67,14 +68,8 @@ class DelegationRow:
         return f"{self.from_login} → {self.to_login} {self.starts_on}..{self.ends_on}"
 
 
-def _today(ctx: Context) -> date:
-    return ctx.now().astimezone().date()
-
-
 def _active_user(session: Session, login: str, role: str) -> User:
-    user = session.scalar(select(User).where(User.login == login.strip()))
-    if user is None:
-        raise NotFound(f"no user {login!r}")
+    user = user_by_login(session, login)
     if not user.active:
         raise InvalidInput(f"{user.login} is not an active user, so cannot be the {role}")
     return user
@@ -114,7 +109,7 @@ def add_delegation(
         )
     if ends_on < starts_on:
         raise InvalidInput(f"a delegation cannot end ({ends_on}) before it starts ({starts_on})")
-    if ends_on < _today(ctx):
+    if ends_on < ctx.today():
         raise InvalidInput(f"a delegation cannot end in the past ({ends_on})")
     with ctx.db.write() as session:
         giver = _active_user(session, from_login, "one who is away")
@@ -176,7 +171,7 @@ def end_delegation(ctx: Context, delegation_id: int) -> None:
             )
         if delegation.ended_at is not None:
             raise InvalidTransition(f"delegation {delegation_id} was already ended")
-        if delegation.ends_on < _today(ctx):
+        if delegation.ends_on < ctx.today():
             raise InvalidTransition(
                 f"delegation {delegation_id} is already over (it ended on {delegation.ends_on})"
             )

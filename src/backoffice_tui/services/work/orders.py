@@ -50,7 +50,7 @@ def create_order(ctx: Context, new: NewOrder) -> int:
         raise InvalidInput("priority must be between 1 (urgent) and 4 (low)")
     if not new.code.strip():
         raise InvalidInput("an order needs a code")
-    received_on = new.received_on or ctx.now().astimezone().date()
+    received_on = new.received_on or ctx.today()
     if new.requested_on is not None and new.requested_on < received_on:
         raise InvalidInput(
             f"the requested date {new.requested_on} is before the received date {received_on}"

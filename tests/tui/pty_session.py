@@ -34,14 +34,9 @@ class PtySession:
     ) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        environment = {
-            **os.environ,
-            "TERM": term,
-            "COLUMNS": str(columns),
-            "LINES": str(rows),
-            **(env or {}),
-        }
-        environment.pop("NO_COLOR", None)
+        environment = {**os.environ, "TERM": term, "COLUMNS": str(columns), "LINES": str(rows)}
+        environment.pop("NO_COLOR", None)  # colour unless the test asks for none
+        environment.update(env or {})
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.MODULE, *args],

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.reactive import var
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
@@ -29,9 +30,11 @@ from backoffice_tui.services.customers.saved_views import (
     timeline_filter_of,
 )
 from backoffice_tui.services.work.queue import QueueFilter
+from backoffice_tui.tui.ascii_glyphs import AsciiGlyphs
 from backoffice_tui.tui.commands import screen_commands
 from backoffice_tui.tui.live_sync import LiveSync
 from backoffice_tui.tui.messages import FeedRead
+from backoffice_tui.tui.no_color import NO_COLOR_CSS, no_color_wanted
 from backoffice_tui.tui.pending_decisions import PendingDecisions
 from backoffice_tui.tui.screen_names import SCREEN_TITLES
 from backoffice_tui.tui.screens.applications import ApplicationsScreen
@@ -61,6 +64,8 @@ class AsciiScrollBarRender(ScrollBarRender):
     HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
 
 
+ASCII_GLYPHS = AsciiGlyphs()
+
 # the keys Textual shows as symbols, by name in ASCII mode
 ASCII_KEY_NAMES = {
     "↑": "up",
@@ -83,7 +88,7 @@ App.-ascii OptionList { border: none; }
 
 class BackofficeApp(App[None]):
     TITLE = "backoffice"
-    CSS = ASCII_CSS
+    CSS = ASCII_CSS + NO_COLOR_CSS
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('home')", "Home", id="nav.home", show=False),
@@ -122,7 +127,9 @@ class BackofficeApp(App[None]):
         start_customer: str | None = None,
         theme_folder: Path | None = None,
     ) -> None:
-        super().__init__()
+        # native ANSI mode is what lets Textual strip colours instead of greying them
+        super().__init__(ansi_color=True if no_color_wanted() else None)
+        self.set_class(self.no_color, "-nocolor")
         if start_screen not in SCREEN_TITLES:
             raise ValueError(f"unknown screen {start_screen!r}")
         self.start_screen = "customers" if start_customer else start_screen
@@ -164,6 +171,10 @@ class BackofficeApp(App[None]):
         self._apply_ascii(
             self.workspace.settings.ascii_borders or theme in getattr(self, "_ascii_themes", set())
         )
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return [*filters, ASCII_GLYPHS] if self.ascii_borders else filters
 
     def _apply_ascii(self, on: bool) -> None:
         self.ascii_borders = on

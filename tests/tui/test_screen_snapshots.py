@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import OptionList
 
+from backoffice_tui.domain.approvals import Action
 from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.approvals.read import request_detail
 from backoffice_tui.services.context import Context
@@ -28,6 +29,8 @@ from backoffice_tui.services.work.queue import QueueFilter, QueueSort
 from backoffice_tui.store.base import utc_now
 from backoffice_tui.store.models import Order
 from backoffice_tui.tui.app import BackofficeApp
+from backoffice_tui.tui.decision_journal import DecisionJournal
+from backoffice_tui.tui.pending_decisions import PendingDecision, to_record
 from backoffice_tui.tui.screens.application_form import ApplicationForm
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.bulk_results import BulkResults
@@ -36,6 +39,7 @@ from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne, ShowLines
 from backoffice_tui.tui.screens.handoff import DocumentHistory, HandoffScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
+from backoffice_tui.tui.screens.held_decisions import HeldDecisions
 from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
@@ -236,6 +240,28 @@ async def bulk_results(pilot: Pilot[object]) -> None:
     await press(pilot, "y")
 
 
+async def held_decisions(pilot: Pilot[object]) -> None:
+    """A console of this login stopped with two decisions in their undo window."""
+    await press(pilot, "3")
+    screen = pilot.app.screen
+    assert isinstance(screen, ApprovalsScreen)
+    rows = [screen.current_row]
+    await press(pilot, "j")
+    rows.append(screen.current_row)
+    await press(pilot, "home")
+    workspace = app_of(pilot).workspace
+    stopped = DecisionJournal.for_login(workspace.actor.login, workspace.db.description)
+    stopped.add(
+        to_record(PendingDecision(row.id, action, row.title, comment, stage=row.stage, key=key))
+        | {"held_at": RACED_AT.isoformat()}
+        for row, action, comment, key in zip(
+            rows, (Action.APPROVE, Action.REJECT), ("", "over budget"), ("k1", "k2"), strict=True
+        )
+    )
+    stopped.close()
+    app_of(pilot).offer_held_decisions()
+
+
 # how to get there, as whom, and what is then on top
 CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
     (customers, "kimura", CustomerSearchScreen),
@@ -261,6 +287,7 @@ CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
     (open_view, "kimura", PickOne),
     (bulk_confirmation, "sato", Confirm),
     (bulk_results, "sato", BulkResults),
+    (held_decisions, "sato", HeldDecisions),
 ]
 
 

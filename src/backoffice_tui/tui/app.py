@@ -43,6 +43,7 @@ from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
+from backoffice_tui.tui.screens.held_decisions import HeldDecisions
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
@@ -166,6 +167,14 @@ class BackofficeApp(App[None]):
             self.push_screen(CustomerScreen(self.start_customer))
         self.live_sync.start()
         self._quit_on_hang_up()
+        self.offer_held_decisions()
+
+    def offer_held_decisions(self) -> None:
+        """What a console of this login held in its undo window when it
+        stopped: commit, discard, or ask again at the next start."""
+        self.pending_decisions.offer_stopped(
+            lambda lines, answered: self.push_screen(HeldDecisions(lines), answered)
+        )
 
     def watch_theme(self, theme: str) -> None:
         self._apply_ascii(
@@ -357,6 +366,7 @@ class BackofficeApp(App[None]):
 
     def on_unmount(self) -> None:
         self.live_sync.stop()
+        self.pending_decisions.close()
 
 
 # mypy holds the app to what screens and widgets expect of it

@@ -4,25 +4,39 @@ Approve, reject, send back and forward are not committed at once: the
 operator has ``approvals.undo_seconds`` to take the latest one back. The
 decisions live on the app, not on a screen, so that leaving the approvals
 screen or quitting commits what is pending instead of dropping it.
+
+Each is written to the journal of held decisions (``decision_journal.py``)
+before it is shown as held, and so are bulk approvals before the first is
+committed: what a console held when it died (kill -9, a lost connection, a
+reboot) is offered at the next start, to commit or discard.
 """
 
 import contextlib
 import logging
 import math
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Literal
 
 from textual.app import App
 from textual.timer import Timer
 
 from backoffice_tui.domain.approvals import PAST_TENSE, Action
-from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
+from backoffice_tui.domain.errors import (
+    BackofficeError,
+    Conflict,
+    DatabaseUnavailable,
+    InvalidTransition,
+)
 from backoffice_tui.domain.text import visible_text
 from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.context import Context
+from backoffice_tui.tui.decision_journal import DecisionJournal, Record, Stopped
 from backoffice_tui.tui.drafts import Drafts
 
 log = logging.getLogger(__name__)
@@ -41,6 +55,8 @@ class PendingDecision:
     draft_key: str | None = None  # the comment's draft, discarded once committed
     due: float = 0.0  # time.monotonic() at which it is committed
     tries: int = 0
+    key: str = ""  # its entry in the journal of held decisions
+    held_at: datetime | None = None  # when it was made
 
     @property
     def verb(self) -> str:
@@ -54,12 +70,65 @@ class PendingDecision:
         target = f" to {self.to}" if self.to else ""
         return visible_text(f"{self.verb} '{self.title}'{target} (approval {self.request_id})")
 
+    def held_line(self) -> str:
+        """The decision as offered after a crash: what, when it was made, and why."""
+        when = f", held at {self.held_at.astimezone():%H:%M}" if self.held_at else ""
+        why = f": {self.comment}" if self.comment else ""
+        return visible_text(self.describe() + when + why)
+
+
+# the decisions that are held (and journaled); the others are committed at once
+HELD_ACTIONS = frozenset({Action.APPROVE, Action.REJECT, Action.SEND_BACK, Action.FORWARD})
+
+
+def to_record(decision: PendingDecision) -> Record:
+    """A held decision as its journal entry."""
+    return {
+        "key": decision.key,
+        "request_id": decision.request_id,
+        "action": decision.action.value,
+        "title": decision.title,
+        "comment": decision.comment,
+        "to": decision.to,
+        "stage": decision.stage,
+        "draft_key": decision.draft_key,
+        "held_at": decision.held_at.isoformat() if decision.held_at else None,
+    }
+
+
+def _field(record: Record, name: str, kind: type, optional: bool = False) -> Any:
+    value = record[name]
+    if (value is None and optional) or (isinstance(value, kind) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"{name} is {value!r}")
+
+
+def from_record(record: Record) -> PendingDecision:
+    """A journal entry as the decision it holds; ``KeyError``, ``TypeError``
+    or ``ValueError`` when it is not one."""
+    action = Action(_field(record, "action", str))
+    if action not in HELD_ACTIONS:
+        raise ValueError(f"{action.value} is never held")
+    held_at = _field(record, "held_at", str, optional=True)
+    return PendingDecision(
+        _field(record, "request_id", int),
+        action,
+        _field(record, "title", str),
+        _field(record, "comment", str),
+        _field(record, "to", str, optional=True),
+        _field(record, "stage", int, optional=True),
+        _field(record, "draft_key", str, optional=True),
+        key=_field(record, "key", str),
+        held_at=datetime.fromisoformat(held_at) if held_at else None,
+    )
+
 
 @dataclass(frozen=True)
 class Outcome:
     decision: PendingDecision
     error: str | None = None  # one line; None once committed
     kept: bool = False  # not committed yet (database unreachable); tried again later
+    stale: bool = False  # refused because it was decided meanwhile (by someone else)
 
 
 def commit_decision(ctx: Context, decision: PendingDecision) -> None:
@@ -161,6 +230,15 @@ class DecisionQueue:
 
 
 Listener = Callable[[list[Outcome]], None]
+COMMIT, DISCARD = "commit", "discard"
+# shows the lines of the decisions held when a console stopped, then calls
+# back with COMMIT, DISCARD or None (decide at the next start)
+AskAboutHeld = Callable[[list[str], Callable[[str | None], None]], object]
+Severity = Literal["information", "warning", "error"]
+
+
+def count(number: int, what: str) -> str:
+    return f"{number} {what}{'' if number == 1 else 's'}"
 
 
 class PendingDecisions:
@@ -168,18 +246,83 @@ class PendingDecisions:
     in a worker; screens listen to redraw and refresh."""
 
     def __init__(
-        self, app: App[Any], delay: float, context: Callable[[], Context], drafts: Drafts
+        self,
+        app: App[Any],
+        delay: float,
+        context: Callable[[], Context],
+        drafts: Drafts,
+        journal: DecisionJournal | None = None,
     ) -> None:
         self.app = app
         self.drafts = drafts
         self._context = context
+        if journal is None:
+            ctx = context()
+            journal = DecisionJournal.for_login(ctx.actor.login, ctx.db.description)
+        self.journal = journal
         self.queue = DecisionQueue(delay, self._commit)
         self._listeners: list[Listener] = []
         self._timer: Timer | None = None
         self._working = False
+        self._ui_thread = threading.get_ident()
+        self._journal_failed = False  # said once: held decisions are not on disk
 
     def _commit(self, decision: PendingDecision) -> None:
-        commit_decision(self._context(), decision)
+        """Commit, then take the entry out of the journal. A refusal is said
+        and the entry goes too; an unreachable database (still held) or an
+        unexpected error leave it there, to be offered at the next start."""
+        try:
+            commit_decision(self._context(), decision)
+        except DatabaseUnavailable:
+            raise
+        except BackofficeError:
+            self.journal.remove([decision.key])
+            raise
+        self.journal.remove([decision.key])
+
+    # --- the journal ------------------------------------------------------------------
+
+    def _journaled(self, decisions: list[PendingDecision]) -> list[PendingDecision]:
+        """The decisions with their journal keys, on disk before this returns.
+        A journal that cannot be written is said once; the decisions are
+        then held in memory only."""
+        now = datetime.now(UTC)
+        keyed = [replace(d, key=secrets.token_hex(8), held_at=d.held_at or now) for d in decisions]
+        try:
+            self.journal.add(to_record(d) for d in keyed)
+        except OSError as error:
+            log.warning("held decisions not journaled in %s: %s", self.journal.folder, error)
+            if not self._journal_failed:
+                self._journal_failed = True
+                self._say(
+                    f"held decisions are not kept on disk (cannot write {self.journal.folder}: "
+                    f"{error.strerror or error}); a crash in the undo window would lose them",
+                    "warning",
+                )
+        return keyed
+
+    def record(self, decisions: list[PendingDecision]) -> list[PendingDecision]:
+        """Decisions committed at once, one after another (the tagged
+        requests approved in bulk): journaled first, so that what a crash
+        stops is offered again. Call ``settled`` as each is committed."""
+        return self._journaled(decisions)
+
+    def settled(self, decision: PendingDecision) -> None:
+        """A recorded decision is committed or refused: out of the journal."""
+        self.journal.remove([decision.key])
+
+    def close(self) -> None:
+        """The console ends: what is still held stays in the journal."""
+        self.journal.close()
+
+    def _say(self, text: str, severity: Severity = "information") -> None:
+        """A notification, from the UI loop or from a worker."""
+        line = visible_text(text)
+        if threading.get_ident() == self._ui_thread:
+            self.app.notify(line, severity=severity, markup=False)
+        else:
+            with contextlib.suppress(RuntimeError):  # the app has ended
+                self.app.call_from_thread(self.app.notify, line, severity=severity, markup=False)
 
     # --- what screens use -------------------------------------------------------
 
@@ -191,7 +334,8 @@ class PendingDecisions:
             self._listeners.remove(listener)
 
     def hold(self, decision: PendingDecision) -> PendingDecision:
-        held = self.queue.hold(decision)
+        """Journal the decision, then hold it for the undo window."""
+        held = self.queue.hold(self._journaled([decision])[0])
         self._changed([])
         self._schedule()
         return held
@@ -199,6 +343,7 @@ class PendingDecisions:
     def undo_last(self) -> PendingDecision | None:
         undone = self.queue.undo_last()
         if undone is not None:
+            self.journal.remove([undone.key])
             self._changed([])
             self._schedule()
         return undone
@@ -218,10 +363,109 @@ class PendingDecisions:
         from a thread or after the app has ended. Returns one line per
         decision that was not committed."""
         outcomes = self.queue.commit_due(everything=True)
+        problems: list[str] = []
         for outcome in outcomes:
-            if outcome.error is None and outcome.decision.draft_key:
-                self.drafts.discard(outcome.decision.draft_key)
-        return [f"not committed: {o.decision.describe()}: {o.error}" for o in outcomes if o.error]
+            decision = outcome.decision
+            if outcome.error is None:
+                if decision.draft_key:
+                    self.drafts.discard(decision.draft_key)
+                continue
+            again = "; offered again at the next start" if self.journal.holds(decision.key) else ""
+            problems.append(f"not committed: {decision.describe()}: {outcome.error}{again}")
+        return problems
+
+    # --- what consoles of this login held when they stopped ---------------------------
+
+    def offer_stopped(self, ask: AskAboutHeld) -> None:
+        """Offer the decisions that consoles of this login held when they
+        stopped (they are this console's until it commits, discards or
+        leaves them for the next start). Nothing is asked when there are none."""
+        found = self.journal.stopped(from_record)
+        for problem in found.problems:
+            self._say(problem, "warning")
+        if not found.decisions:
+            found.release()
+            return
+
+        def answered(answer: str | None) -> None:
+            held = count(len(found.decisions), "held decision")
+            if answer == COMMIT:
+                self.app.run_worker(
+                    partial(self._commit_stopped, found),
+                    thread=True,
+                    group="held-decisions",
+                    exit_on_error=False,
+                )
+            elif answer == DISCARD:
+                problems = found.discard()
+                self._say(f"discarded {held}")
+                for problem in problems:
+                    self._say(problem, "warning")
+            else:
+                found.release()
+                self._say(f"{held} kept: offered again at the next start")
+
+        ask([d.held_line() for d in found.decisions], answered)
+
+    def _commit_stopped(self, found: Stopped[PendingDecision]) -> None:
+        """In a worker: commit them in the order made. A decision taken
+        meanwhile (by someone else, or by this login elsewhere) is reported
+        and dropped; an unreachable database keeps the rest for the next start."""
+        ctx = self._context()
+        outcomes: list[Outcome] = []
+        decisions = list(found.decisions)
+        for index, decision in enumerate(decisions):
+            try:
+                commit_decision(ctx, decision)
+            except DatabaseUnavailable as error:
+                outcomes += [Outcome(d, str(error), kept=True) for d in decisions[index:]]
+                break
+            except (Conflict, InvalidTransition) as error:
+                found.settled(decision.key)
+                outcomes.append(Outcome(decision, str(error), stale=True))
+            except BackofficeError as error:
+                found.settled(decision.key)
+                outcomes.append(Outcome(decision, str(error)))
+            except Exception as error:  # kept: offered again, never lost
+                log.exception("committing %s failed", decision.describe())
+                outcomes.append(
+                    Outcome(
+                        decision, f"unexpected error: {type(error).__name__}: {error}", kept=True
+                    )
+                )
+            else:
+                found.settled(decision.key)
+                outcomes.append(Outcome(decision))
+        problems = found.release()
+        with contextlib.suppress(RuntimeError):  # the app has ended: the commits stand
+            self.app.call_from_thread(self._stopped_committed, outcomes, problems)
+
+    def _stopped_committed(self, outcomes: list[Outcome], problems: list[str]) -> None:
+        committed = [o.decision for o in outcomes if o.error is None]
+        for decision in committed:
+            if decision.draft_key:
+                self.drafts.discard(decision.draft_key)
+        if committed:
+            self._say(f"committed {count(len(committed), 'held decision')}")
+        for outcome in outcomes:
+            if outcome.stale:
+                self._say(
+                    f"already decided, not committed again: {outcome.decision.describe()}: "
+                    f"{outcome.error}",
+                    "warning",
+                )
+            elif outcome.error and not outcome.kept:
+                self._say(f"not committed: {outcome.decision.describe()}: {outcome.error}", "error")
+        kept = [o for o in outcomes if o.kept]
+        if kept:
+            self._say(
+                f"{count(len(kept), 'held decision')} kept, offered again at the next start: "
+                f"{kept[0].error}",
+                "warning",
+            )
+        for problem in problems:
+            self._say(problem, "warning")
+        self._changed([o for o in outcomes if not o.kept])
 
     # --- the clock ------------------------------------------------------------------
 

@@ -291,10 +291,16 @@ class ApprovalsScreen(ApprovalListsScreen):
 
     @work(thread=True, group="approvals-bulk", exit_on_error=False)
     def _approve_all(self, rows: list[InboxRow]) -> None:
-        """Each request in its own service call: a refusal never stops the others."""
+        """Each request in its own service call: a refusal never stops the others.
+
+        All are journaled first, and each is taken out once committed or
+        refused: those a crash stops are offered at the next start."""
         ctx = workspace_of(self).context()
         results: list[tuple[InboxRow, str | None]] = []
-        for done, row in enumerate(rows):
+        recorded = self.pending.record(
+            [PendingDecision(row.id, Action.APPROVE, row.title, stage=row.stage) for row in rows]
+        )
+        for done, (row, decision) in enumerate(zip(rows, recorded, strict=True)):
             self.post_message(self.BulkProgress(done, len(rows)))
             try:
                 approvals.approve(ctx, row.id, stage=row.stage)
@@ -305,6 +311,7 @@ class ApprovalsScreen(ApprovalListsScreen):
                 results.append((row, f"unexpected error: {type(error).__name__}: {error}"))
             else:
                 results.append((row, None))
+            self.pending.settled(decision)
         self.post_message(self.BulkDone(results))
 
     @on(BulkProgress)

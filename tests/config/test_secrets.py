@@ -267,3 +267,65 @@ def test_prompt_end_of_input_gives_none(tmp_path: Path) -> None:
         raise EOFError
 
     assert resolve_password(*DB, environ=no_pgpass(tmp_path), prompt=prompt) is None
+
+
+# --- every source, lazily, with where it came from ------------------------------
+
+
+class CountingKeyring(MemoryKeyring):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.lookups += 1
+        return super().get_password(service, username)
+
+
+def test_candidates_come_in_order_each_with_its_source(tmp_path: Path) -> None:
+    from backoffice_tui.config.secrets import password_candidates
+
+    backend = CountingKeyring()
+    keyring.set_keyring(backend)
+    backend.set_password(KEYRING_SERVICE, keyring_username(*DB), "from-keyring")
+    path = pgpass(tmp_path, "*:*:*:alice:from-pgpass\n")
+    typed: list[str] = []
+
+    def prompt(label: str) -> str:
+        typed.append(label)
+        return "typed"
+
+    found = password_candidates(
+        *DB, environ={"BACKOFFICE_DB_PASSWORD": "from-env"}, pgpass_path=path, prompt=prompt
+    )
+    first = next(found)
+    assert (first.password, first.source) == (
+        "from-keyring",
+        "the keyring entry alice@db.example.com:5432/backoffice",
+    )
+    assert typed == []  # nothing further is asked before it is wanted
+    rest = [(c.password, c.source) for c in found]
+    assert rest == [
+        ("from-env", "BACKOFFICE_DB_PASSWORD"),
+        ("from-pgpass", f"the {path} line for alice"),
+        ("typed", "the password typed at the prompt"),
+    ]
+    assert len(typed) == 1
+
+
+def test_the_keyring_is_asked_once_per_process(tmp_path: Path) -> None:
+    backend = CountingKeyring()
+    keyring.set_keyring(backend)
+    backend.set_password(KEYRING_SERVICE, keyring_username(*DB), "first")
+    environ = no_pgpass(tmp_path)
+    assert resolve_password(*DB, environ=environ) == "first"
+    assert resolve_password(*DB, environ=environ) == "first"
+    assert backend.lookups == 1
+    store_password(*DB, "second")  # `backoffice login` replaces what was kept
+    assert resolve_password(*DB, environ=environ) == "second"
+    assert backend.lookups == 1
+
+    other = CountingKeyring()  # another keyring is asked afresh
+    keyring.set_keyring(other)
+    assert resolve_password(*DB, environ=environ) is None
+    assert other.lookups == 1

@@ -63,9 +63,12 @@ def test_known_settings_cover_every_settings_field() -> None:
         "ui.theme": str,
         "ui.ascii_borders": bool,
         "ui.mouse": bool,
+        "ui.bell": bool,
         "sync.poll_interval": float,
         "approvals.undo_seconds": float,
         "orders.code_pattern": str,
+        "connection.timeout": float,
+        "connection.pool_size": int,
     }
     assert expected == KNOWN_SETTINGS
 

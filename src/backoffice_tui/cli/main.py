@@ -1,6 +1,7 @@
 """The ``backoffice`` command."""
 
 import contextlib
+import errno
 import importlib
 import io
 import os
@@ -31,6 +32,27 @@ def _log_unexpected(error: BaseException) -> Path | None:
     if path is not None:
         log.error("unexpected error", exc_info=error)
     return path
+
+
+#: Operating-system refusals that are the disk's or the permissions' doing:
+#: expected, said in one line without a traceback.
+STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+)
+
+
+def storage_message(error: OSError) -> str | None:
+    """One line for a full disk, a read-only file or a lost permission."""
+    if error.errno not in STORAGE_ERRNOS:
+        return None
+    where = f" {error.filename}" if error.filename else ""
+    return f"cannot write{where}: {error.strerror or error}"
+
+
+def _unexpected(error: BaseException) -> str:
+    path = _log_unexpected(error)
+    where = f"; details in {path}" if path else ""
+    return f"unexpected error: {type(error).__name__}: {error}{where}"
 
 
 def _reader_gone() -> NoReturn:
@@ -101,10 +123,10 @@ class BackofficeGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except OSError as error:
+            raise UserError(storage_message(error) or _unexpected(error)) from None
         except Exception as error:
-            path = _log_unexpected(error)
-            where = f"; details in {path}" if path else ""
-            raise UserError(f"unexpected error: {type(error).__name__}: {error}{where}") from None
+            raise UserError(_unexpected(error)) from None
 
 
 @click.group(cls=BackofficeGroup, invoke_without_command=True)

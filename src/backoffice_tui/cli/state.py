@@ -1,14 +1,21 @@
 """What every command shares: settings, the database and the operator."""
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from backoffice_tui.config import Settings, load_settings, resolve_password
+from backoffice_tui.config import Settings, load_settings
 from backoffice_tui.config.paths import keep_files_per_login
-from backoffice_tui.services.connection import CLIENT_POOL_SIZE, URL, Database, open_database
+from backoffice_tui.config.secrets import FoundPassword, password_candidates
+from backoffice_tui.services.connection import (
+    COMMAND_BACKOFF,
+    URL,
+    Database,
+    open_database,
+)
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.identity import (
     IdentitySource,
@@ -22,9 +29,10 @@ def _prompt_for_password(label: str) -> str:
     return click.prompt(label, hide_input=True, err=True)
 
 
-def password_for(url: URL) -> str | None:
-    """The password for a PostgreSQL URL from keyring, env, ~/.pgpass or a prompt."""
-    return resolve_password(
+def password_for(url: URL) -> Iterator[FoundPassword]:
+    """The passwords for a PostgreSQL URL from keyring, env, ~/.pgpass or a
+    prompt, in that order, each asked for only if the server refused the last."""
+    return password_candidates(
         url.username or os_login(),
         url.host or "localhost",
         url.port or 5432,
@@ -68,7 +76,9 @@ class CliState:
                 create=create,
                 check_schema=check_schema,
                 password_resolver=password_for,
-                pool_size=CLIENT_POOL_SIZE,
+                pool_size=self.settings.pool_size,
+                connect_timeout=self.settings.connect_timeout,
+                backoff=COMMAND_BACKOFF,
             )
         return self._db
 

@@ -141,6 +141,11 @@ def parse_setting_text(key: str, text: str, *, path: Path) -> object:
             value = False
         else:
             raise ConfigError(f"{key} must be true or false (or yes/no, on/off, 1/0), not {text!r}")
+    elif kind is int:
+        try:
+            value = int(text.strip())
+        except ValueError as exc:
+            raise ConfigError(f"{key} must be a whole number, not {text!r}") from exc
     elif kind is float:
         try:
             value = float(text.strip())

@@ -7,7 +7,12 @@ interactive prompt when the caller supplies one.
 
 The keyring is asked in a daemon thread with a time limit: on a jump host a
 locked Secret Service reached over SSH can block forever, and a missing
-backend must only mean "try the next source".
+backend must only mean "try the next source". Its answer for one database
+is kept for the rest of the process (``backoffice login`` replaces it).
+
+``password_candidates`` gives every source's password, lazily and each with
+where it came from, so that a connection the server refuses can go on to
+the next source and an error can say which password was refused.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import os
 import shlex
 import stat
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -88,9 +93,23 @@ def _usable_backend() -> keyring.backend.KeyringBackend:
     return backend
 
 
+#: The keyring's answers in this process: (backend, username) -> password.
+#: The backend is part of the key so that a different keyring is asked afresh.
+_keyring_answers: dict[tuple[int, str], tuple[object, str | None]] = {}
+_answers_lock = threading.Lock()
+
+
 def _password_from_keyring(username: str, timeout: float) -> str | None:
     def fetch() -> str | None:
-        return _usable_backend().get_password(KEYRING_SERVICE, username)
+        backend = _usable_backend()
+        with _answers_lock:
+            known = _keyring_answers.get((id(backend), username))
+        if known is not None and known[0] is backend:
+            return known[1]
+        password = backend.get_password(KEYRING_SERVICE, username)
+        with _answers_lock:
+            _keyring_answers[(id(backend), username)] = (backend, password)
+        return password
 
     try:
         password = _call_with_timeout(fetch, timeout, "keyring-get-password")
@@ -131,6 +150,8 @@ def store_password(
             # It would accept the password and forget it.
             raise keyring.errors.NoKeyringError("the keyring is switched off (null backend)")
         backend.set_password(KEYRING_SERVICE, username, password)
+        with _answers_lock:
+            _keyring_answers[(id(backend), username)] = (backend, password)
 
     advice = f"use {ENV_DB_PASSWORD} or ~/.pgpass instead"
     try:
@@ -239,6 +260,60 @@ def password_from_pgpass(path: Path, user: str, host: str, port: int, database: 
 # All sources
 
 
+@dataclass(frozen=True)
+class FoundPassword:
+    """A password and where it came from, as an error names it."""
+
+    password: str
+    source: str
+
+
+def password_candidates(
+    user: str,
+    host: str,
+    port: int,
+    database: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    prompt: Callable[[str], str] | None = None,
+    keyring_timeout: float = 2.0,
+    pgpass_path: Path | None = None,
+) -> Iterator[FoundPassword]:
+    """The password of every source that has one, in order, each looked up
+    only when the one before was not enough: the keyring entry,
+    BACKOFFICE_DB_PASSWORD, the libpq password file, then ``prompt``.
+
+    Raises ConfigError only for a password file other users can read.
+    """
+    env = os.environ if environ is None else environ
+    target = keyring_username(user, host, port, database)
+
+    password = _password_from_keyring(target, keyring_timeout)
+    if password is not None:
+        log.info("database password for %s taken from the keyring", target)
+        yield FoundPassword(password, f"the keyring entry {target}")
+
+    from_env = env.get(ENV_DB_PASSWORD, "")
+    if from_env:
+        log.info("database password for %s taken from %s", target, ENV_DB_PASSWORD)
+        yield FoundPassword(from_env, ENV_DB_PASSWORD)
+
+    pgpass = pgpass_path if pgpass_path is not None else default_pgpass_path(env)
+    if pgpass is not None:
+        password = password_from_pgpass(pgpass, user, host, port, database)
+        if password is not None:
+            log.info("database password for %s taken from %s", target, pgpass)
+            yield FoundPassword(password, f"the {pgpass} line for {user}")
+
+    if prompt is not None:
+        try:
+            answer = prompt(f"Password for {target}: ")
+        except EOFError:
+            return
+        if answer:
+            yield FoundPassword(answer, "the password typed at the prompt")
+
+
 def resolve_password(
     user: str,
     host: str,
@@ -257,30 +332,15 @@ def resolve_password(
     by the command line only when stdin is a terminal). Raises ConfigError
     only for a password file other users can read.
     """
-    env = os.environ if environ is None else environ
-    target = keyring_username(user, host, port, database)
-
-    password = _password_from_keyring(target, keyring_timeout)
-    if password is not None:
-        log.info("database password for %s taken from the keyring", target)
-        return password
-
-    from_env = env.get(ENV_DB_PASSWORD, "")
-    if from_env:
-        log.info("database password for %s taken from %s", target, ENV_DB_PASSWORD)
-        return from_env
-
-    pgpass = pgpass_path if pgpass_path is not None else default_pgpass_path(env)
-    if pgpass is not None:
-        password = password_from_pgpass(pgpass, user, host, port, database)
-        if password is not None:
-            log.info("database password for %s taken from %s", target, pgpass)
-            return password
-
-    if prompt is not None:
-        try:
-            answer = prompt(f"Password for {target}: ")
-        except EOFError:
-            return None
-        return answer or None
-    return None
+    candidates = password_candidates(
+        user,
+        host,
+        port,
+        database,
+        environ=environ,
+        prompt=prompt,
+        keyring_timeout=keyring_timeout,
+        pgpass_path=pgpass_path,
+    )
+    first = next(candidates, None)
+    return None if first is None else first.password

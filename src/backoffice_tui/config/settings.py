@@ -56,9 +56,12 @@ class Settings:
     theme: str = "dark"
     ascii_borders: bool = False
     mouse: bool = False
+    bell: bool = False  # ring on a new notification
     poll_interval: float = 1.0  # seconds, > 0
     undo_seconds: float = 5.0  # >= 0
     order_code_pattern: str = "ORD-{yyyy}-{n:04}"  # checked by domain.order_codes
+    connect_timeout: float = 5.0  # seconds, > 0
+    pool_size: int = 1  # PostgreSQL connections, 1 to 20
     user: str | None = None  # --user LOGIN from the command line (not from file/env)
 
 
@@ -127,6 +130,15 @@ def coerce_setting(key: str, value: object, *, where: str) -> object:
     if spec.type is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{key} must be true or false {where}, not {_show(value)}")
+        return value
+    if spec.type is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be a whole number {where}, not {_show(value)}")
+        if value < (1 if spec.above_zero else 0):
+            least = 1 if spec.above_zero else 0
+            raise ConfigError(f"{key} must be at least {least} {where}, not {value}")
+        if spec.at_most is not None and value > spec.at_most:
+            raise ConfigError(f"{key} must be at most {spec.at_most:g} {where}, not {value}")
         return value
     if spec.type is float:
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -22,7 +22,7 @@ class SettingSpec:
     """One setting: where it lives, what it holds and what it is for."""
 
     key: str  # "section.name" in config.toml
-    type: type  # str, bool or float (a float is a number of seconds)
+    type: type  # str, bool, int (a count) or float (a number of seconds)
     default: object  # None: the default depends on the platform (see platform_default)
     field: str  # the attribute of ``Settings`` that holds it
     description: str  # one line: the README's "meaning" and the first comment line
@@ -91,6 +91,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         description="Let the mouse click and scroll (off keeps the terminal's own text selection).",
     ),
     SettingSpec(
+        key="ui.bell",
+        type=bool,
+        default=False,
+        field="bell",
+        description="Ring the terminal bell when a new notification lands on you.",
+    ),
+    SettingSpec(
         key="sync.poll_interval",
         type=float,
         default=1.0,
@@ -122,6 +129,30 @@ SETTINGS: tuple[SettingSpec, ...] = (
             "{dd} and, last, the next free number {n} (width: {n:04})."
         ),
         notes=('For example "{customer}-{yyyy}{mm}-{n:03}" gives C0001-202611-001.',),
+    ),
+    SettingSpec(
+        key="connection.timeout",
+        type=float,
+        default=5.0,
+        field="connect_timeout",
+        description=(
+            "Seconds a PostgreSQL connection may take to open before it is tried again "
+            "(more than 0, at most 120)."
+        ),
+        above_zero=True,
+        at_most=120.0,
+    ),
+    SettingSpec(
+        key="connection.pool_size",
+        type=int,
+        default=1,
+        field="pool_size",
+        description=(
+            "PostgreSQL connections one command or console keeps open (1 to 20; a console "
+            "holds one more to hear changes)."
+        ),
+        above_zero=True,
+        at_most=20,
     ),
 )
 

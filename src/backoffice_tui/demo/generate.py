@@ -4,6 +4,8 @@ Rows are written with multi-row inserts in one transaction, bypassing the
 per-action services (which would take hours at a million items); the
 result has the same shape the services produce: statuses that follow each
 line's progress, due dates from the SLAs, and events for the timelines.
+The rows carry ids of their own, so the same transaction moves PostgreSQL's
+id sequences past them: the next ordinary write gets a free id.
 """
 
 import random
@@ -25,7 +27,7 @@ from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services.identity import os_login
 from backoffice_tui.services.work.templates import read_toml
 from backoffice_tui.store.base import table_of
-from backoffice_tui.store.database import Database
+from backoffice_tui.store.database import Database, catch_up_sequences
 from backoffice_tui.store.models import (
     Customer,
     Event,
@@ -354,6 +356,7 @@ def generate(
                 progress(min(made, work_items) - reported)
                 reported = min(made, work_items)
         writer.flush()
+        catch_up_sequences(session, writer.tables)
         progress(made - reported)
     return GenerateResult(
         customers=customers,

@@ -378,7 +378,21 @@ def load_demo(
     that the demo console can try everything.
 
     ``today`` pins the day the data is relative to (for repeatable screens).
+    All of it is one transaction: a load that fails (a full disk, a refused
+    step) leaves the database as empty as it found it.
     """
+    with db.one_transaction():
+        return _load_demo(db, you_login, data_dir, progress, today, you_admin)
+
+
+def _load_demo(
+    db: Database,
+    you_login: str | None,
+    data_dir: Path | None,
+    progress: Progress,
+    today: date | None,
+    you_admin: bool,
+) -> DemoSummary:
     folder = data_dir or sample_data_dir()
     with db.read() as session:
         if session.scalar(select(func.count()).select_from(Team)):

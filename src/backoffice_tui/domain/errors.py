@@ -41,3 +41,17 @@ class Conflict(BackofficeError):
 
 class InvalidInput(BackofficeError):
     """A value, file or argument given by the operator is malformed."""
+
+
+class StorageError(BackofficeError):
+    """A file or the database cannot be written: a full disk, a read-only file
+    or a lost permission. Nothing was changed."""
+
+
+class ServerBusy(DatabaseUnavailable):
+    """The server refused a connection for now (too many clients, a timeout, a
+    restart): worth trying again shortly."""
+
+
+class PasswordRefused(DatabaseUnavailable):
+    """The server refused the password (or got none): a retry cannot help."""

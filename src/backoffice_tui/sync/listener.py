@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def conninfo(db: Database) -> str:
     """The psycopg connection string of a SQLAlchemy PostgreSQL database."""
-    url = db.engine.url.set(drivername="postgresql")
+    url = db.connect_url.set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
 
 

@@ -5,9 +5,11 @@ seconds (on PostgreSQL a LISTEN connection also wakes it at once); a read
 that brought events tells every screen on the stack, and a read that
 brought nothing costs one query and no message. When the database cannot be
 reached the console is offline since that moment: reads back off (1, 2, 4
-... up to 15 s) until one succeeds, which brings it back online and makes
-every screen read again. An unexpected error in a read is logged and the
-reader goes on, after the same back-off.
+... up to 15 s, each wait jittered so that consoles that lost the server
+together do not all come back at the same moment) until one succeeds,
+which brings it back online and makes every screen read again. An
+unexpected error in a read is logged and the reader goes on, after the
+same back-off.
 """
 
 import logging
@@ -19,6 +21,7 @@ from typing import Any
 from textual.app import App
 
 from backoffice_tui.domain.errors import DatabaseUnavailable
+from backoffice_tui.services.connection import jittered
 from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from backoffice_tui.tui.messages import ChangesArrived, FeedRead
@@ -124,7 +127,7 @@ class LiveSync:
                     self.app.post_message(FeedRead(events, None))
                 continue
             retry = min(max(retry * 2, FIRST_RETRY), MAX_RETRY)
-            wait = retry
+            wait = jittered(retry)
 
     def feed_read(self, message: FeedRead) -> None:
         if message.events is None:

@@ -54,13 +54,30 @@ from sqlalchemy import event, text
 from backoffice_tui.domain.statuses import OPEN_STATUSES
 from backoffice_tui.services.connection import Database, open_database
 from backoffice_tui.services.customers.timeline import customer_timeline
-from backoffice_tui.services.work.queue import QueueFilter, QueueRow, list_queue
+from backoffice_tui.services.work.queue import (
+    QueueFilter,
+    QueueRow,
+    QueueSort,
+    count_queue,
+    list_queue,
+)
 
 TEAMS = ("sales-admin", "design", "build", "provisioning", "operations", "maintenance")
 GENERATE_TARGET_S = 120.0
 GENERATE_TARGET_MIN_ITEMS = 1_000_000
 QUERY_TARGET_MS = 100.0
 CLI_RUNS = 5
+FIRST_PAINT_ROWS = 100  # the console's first window
+FIRST_PAINT_SORTS = (
+    (QueueSort.DUE, False),  # the baseline: the queue as it opens
+    (QueueSort.DUE, True),
+    (QueueSort.PRIORITY, False),
+    (QueueSort.STATUS, False),
+    (QueueSort.CUSTOMER, False),
+    (QueueSort.CUSTOMER, True),
+    (QueueSort.ASSIGNEE, False),
+    (QueueSort.ID, True),
+)
 BIG_DB = "big.db"
 EMPTY_DB = "empty.db"
 
@@ -344,6 +361,44 @@ def measure_queries(db: Database, subjects: dict[str, Any], repeat: int) -> list
     return results
 
 
+@dataclass
+class FirstPaint:
+    sort: str
+    window_s: float  # the first window of rows
+    total_s: float  # the window and the count, as the console reads them
+
+
+def measure_first_paint(db: Database, repeat: int) -> list[FirstPaint]:
+    """The console's first paint of the whole open queue in each sort order:
+    its first window and the count (medians after one warm-up)."""
+    today = date.today()
+    results = []
+    for sort, descending in FIRST_PAINT_SORTS:
+
+        def window(sort: QueueSort = sort, descending: bool = descending) -> list[QueueRow]:
+            return list_queue(
+                db,
+                None,
+                QueueFilter(),
+                today=today,
+                limit=FIRST_PAINT_ROWS,
+                sort=sort,
+                descending=descending,
+            )
+
+        window()
+        windows, totals = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            window()
+            windows.append(time.perf_counter() - started)
+            count_queue(db, None, QueueFilter(), today=today)
+            totals.append(time.perf_counter() - started)
+        label = f"{sort.label}{' (reversed)' if descending else ''}"
+        results.append(FirstPaint(label, statistics.median(windows), statistics.median(totals)))
+    return results
+
+
 # --------------------------------------------------------------------------
 # The run
 
@@ -504,6 +559,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> int:
             f"target p95 < {QUERY_TARGET_MS:.0f} ms)"
         )
         results = measure_queries(db, subjects, args.repeat)
+        first_paint = measure_first_paint(db, args.repeat)
     finally:
         db.dispose()
     table(
@@ -519,6 +575,24 @@ def run(args: argparse.Namespace, work_dir: Path) -> int:
                 verdict(r.ok),
             )
             for r in results
+        ],
+    )
+
+    heading(
+        f"3b. queue first paint by sort order: the first {FIRST_PAINT_ROWS} rows and the count"
+        f" (median of {args.repeat})"
+    )
+    baseline = first_paint[0]
+    table(
+        ("sorted by", "window ms", "window + count ms", "vs unsorted baseline"),
+        [
+            (
+                f.sort,
+                ms(f.window_s),
+                ms(f.total_s),
+                f"{f.total_s / baseline.total_s:.2f}x",
+            )
+            for f in first_paint
         ],
     )
 
@@ -625,6 +699,15 @@ def run(args: argparse.Namespace, work_dir: Path) -> int:
                 "pass": r.ok,
             }
             for r in results
+        ],
+        "first_paint": [
+            {
+                "sort": f.sort,
+                "window_ms": round(f.window_s * 1000, 2),
+                "total_ms": round(f.total_s * 1000, 2),
+                "ratio_to_baseline": round(f.total_s / baseline.total_s, 3),
+            }
+            for f in first_paint
         ],
         "cli": [
             {

@@ -280,7 +280,7 @@ def test_every_parameter_naming_a_file_is_known_as_one() -> None:
     """A new option that takes a file must be typed as a path (or be listed),
     so that the gateway refuses it; a name or help that speaks of files,
     folders or paths is taken as a sign of one."""
-    not_files = {"force", "fmt", "location"}  # flags, a format, a text kept as written
+    not_files = {"force", "fmt", "log_format", "location"}  # flags, formats, a text kept as written
     hint = re.compile(r"file|folder|director|path|socket", re.IGNORECASE)
     unknown = []
 

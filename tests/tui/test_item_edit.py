@@ -190,6 +190,8 @@ async def test_release_and_assign_tagged_items(console: MakeApp, demo_db: Databa
         await pilot.press("home", "space", "j", "space")  # tag the same two again
         assert sorted(table.tagged) == ids
         await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("y")  # one confirmation
         await wait_until(pilot, lambda: isinstance(app.screen, BulkResults), 10, settled=True)
         assert all(r.error is None for r in app.screen.results)  # type: ignore[attr-defined]
     assert {get_queue_row(demo_db, i).assignee for i in ids} == {None}

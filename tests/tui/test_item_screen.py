@@ -8,9 +8,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import WorkItem
+from backoffice_tui.store.models import TeamMembership, User, WorkItem
 from backoffice_tui.tui.screens.item import WorkItemScreen
-from tests.helpers import give_item, give_order
+from tests.helpers import MessageLog, give_item, give_order
 from tests.tui.conftest import MakeApp, settle
 
 MANY = {f"Column {n:02}": f"value {n}" for n in range(1, 39)}
@@ -78,3 +78,50 @@ async def test_an_item_without_imported_columns_shows_no_empty_sections(
         assert "Steps of this line" in text
         for absent in ("Title ", "Planned ", "Actual ", "Details of"):
             assert absent not in text
+
+
+def ready_item_of(db: Database, login: str) -> int:
+    with db.read() as session:
+        teams = (
+            select(TeamMembership.team_id)
+            .join(User, User.id == TeamMembership.user_id)
+            .where(User.login == login)
+        )
+        query = (
+            select(WorkItem.id)
+            .where(
+                WorkItem.status == "ready",
+                WorkItem.assignee_id.is_(None),
+                WorkItem.team_id.in_(teams),
+            )
+            .order_by(WorkItem.id)
+        )
+        item_id = session.scalars(query).first()
+    assert item_id is not None
+    return item_id
+
+
+def status_of(db: Database, item_id: int) -> str:
+    with db.read() as session:
+        return str(session.get_one(WorkItem, item_id).status)
+
+
+async def test_claim_start_and_done_on_the_item_screen(console: MakeApp, demo_db: Database) -> None:
+    item_id = ready_item_of(demo_db, "kimura")
+    app = console("kimura")
+    log = MessageLog()
+    async with app.run_test(size=(80, 24), message_hook=log.hook) as pilot:
+        await settle(pilot)
+        app.push_screen(WorkItemScreen(item_id))
+        await settle(pilot)
+        await pilot.press("d")  # not started: refused in one line, nothing changes
+        await settle(pilot)
+        assert status_of(demo_db, item_id) == "ready"
+        assert any("\n" not in n and "work item" in n.lower() for n in log.notifications)
+        for key, status in (("c", "ready"), ("s", "in_progress"), ("d", "done")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert status_of(demo_db, item_id) == status, key
+        assert f"Finished work item {item_id}" in log.notifications
+        shown = str(app.screen.query_one("#detail", Static).render())
+        assert "[done]" in shown

@@ -290,7 +290,7 @@ async def test_filters_search_and_sort(console: MakeApp, demo_db: Database) -> N
         await settle(pilot)
         await pilot.press("home", "enter")  # open items again
         await settle(pilot)
-        await pilot.press("o")  # sort by priority
+        await pilot.press("o", "down", "enter")  # sort by priority
         await settle(pilot)
         rows = list_queue(
             demo_db, actor, screen.queue_filter, today=date.today(), limit=5, sort=screen.sort
@@ -327,10 +327,10 @@ async def test_pick_any_assignee_and_go_to_a_row(console: MakeApp, demo_db: Data
         await pilot.press("w", "home", "enter")  # anyone
         await settle(pilot)
         ids = expected_ids(demo_db, QueueFilter())
-        await pilot.press("colon", *"42", "enter")
+        await pilot.press("number_sign", *"42", "enter")
         await settle(pilot)
         assert table.cursor == 41 and table.current_row.id == ids[41]
-        await pilot.press("colon", *"abc", "enter")
+        await pilot.press("number_sign", *"abc", "enter")
         await settle(pilot)
         assert table.cursor == 41
         assert any("not a row number: abc" in m for m in log.notifications)

@@ -27,7 +27,7 @@ async def test_save_and_reopen_a_queue_view(console: MakeApp, demo_db: Database)
     app = console("kimura")
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("2", "m", "o")  # mine, sorted by priority
+        await pilot.press("2", "m", "o", "down", "enter")  # mine, sorted by priority
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, QueueScreen)
@@ -38,7 +38,7 @@ async def test_save_and_reopen_a_queue_view(console: MakeApp, demo_db: Database)
         assert [(v.name, v.team, v.filters["assignee"]) for v in views] == [
             ("mine by priority", "build", "me")
         ]
-        await pilot.press("m", "m", "l", "o")  # everything else changed
+        await pilot.press("m", "m", "l", "o", "down", "enter")  # everything else changed
         await settle(pilot)
         await pilot.press("V")
         await settle(pilot)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from backoffice_tui.domain.approvals import Action
 from backoffice_tui.services.approvals import actions as approvals
@@ -25,24 +25,33 @@ from backoffice_tui.services.customers.saved_views import (
     save_view,
 )
 from backoffice_tui.services.customers.search import customer_detail
+from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work.queue import QueueFilter, QueueSort
 from backoffice_tui.store.base import utc_now
-from backoffice_tui.store.models import Order
+from backoffice_tui.store.models import Order, Team, WorkItem
 from backoffice_tui.tui.app import BackofficeApp
 from backoffice_tui.tui.decision_journal import DecisionJournal
 from backoffice_tui.tui.pending_decisions import PendingDecision, to_record
 from backoffice_tui.tui.screens.application_form import ApplicationForm
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.bulk_results import BulkResults
+from backoffice_tui.tui.screens.columns import ColumnsDialog
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
 from backoffice_tui.tui.screens.dialogs import AskText, Confirm, PickOne, ShowLines
+from backoffice_tui.tui.screens.export_view import ExportDialog
+from backoffice_tui.tui.screens.go_anywhere import GoAnywhere
 from backoffice_tui.tui.screens.handoff import DocumentHistory, HandoffScreen
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.held_decisions import HeldDecisions
 from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
+from backoffice_tui.tui.screens.insights import InsightsScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.long_text import LongText
+from backoffice_tui.tui.screens.notifications import NotificationsScreen
+from backoffice_tui.tui.screens.request import ApprovalRequestScreen
+from backoffice_tui.tui.screens.rules import RulesScreen
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from tests.conftest import resolve_actor_for
 from tests.helpers import give_customer, give_item, give_order, type_text
@@ -172,6 +181,20 @@ async def team_picker(pilot: Pilot[object]) -> None:
     await press(pilot, "2", "t")
 
 
+async def sort_picker(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "o")
+
+
+async def columns_dialog(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "C", "down", "plus", "down", "space")
+
+
+async def export_dialog(pilot: Pilot[object]) -> None:
+    await press(pilot, "2", "ctrl+e")
+    app_of(pilot).screen.query_one(Input).value = "queue.pdf"  # a fixed name, and refused
+    await press(pilot, "enter")
+
+
 async def block_reason(pilot: Pilot[object]) -> None:
     await press(pilot, "2", "b")
 
@@ -262,6 +285,57 @@ async def held_decisions(pilot: Pilot[object]) -> None:
     app_of(pilot).offer_held_decisions()
 
 
+async def insights(pilot: Pilot[object]) -> None:
+    await press(pilot, "7")
+
+
+async def rules_list(pilot: Pilot[object]) -> None:
+    """The demo rules loaded, then key 8."""
+    from backoffice_tui.resources import sample_data_dir
+    from backoffice_tui.services.rules.definitions import load_rules
+
+    files = sorted((sample_data_dir() / "rules").glob("*.toml"))
+    load_rules(app_of(pilot).workspace.db, "demo", files)
+    await press(pilot, "8")
+
+
+async def go_anywhere_unknown(pilot: Pilot[object]) -> None:
+    """The ``:`` prompt after something it cannot find."""
+    await press(pilot, "colon")
+    await type_text(pilot, "a999")
+    await press(pilot, "enter")
+
+
+async def approval_request(pilot: Pilot[object]) -> None:
+    await press(pilot, "colon")
+    await type_text(pilot, "a1")
+    await press(pilot, "enter")
+
+
+async def notifications_list(pilot: Pilot[object]) -> None:
+    """An item assigned to kimura by someone else, among what landed on kimura."""
+    db = app_of(pilot).workspace.db
+    with db.read() as session:
+        item_id = session.scalar(
+            select(WorkItem.id)
+            .join(Team, Team.id == WorkItem.team_id)
+            .where(Team.code == "build", WorkItem.status == "waiting")
+            .where(WorkItem.assignee_id.is_(None))
+            .order_by(WorkItem.id)
+            .limit(1)
+        )
+    assert item_id is not None
+    lead = Context(db, resolve_actor_for(db, "admin-ito"), lambda: RACED_AT)
+    work_items.assign(lead, item_id, "kimura")
+    await press(pilot, "exclamation_mark")
+
+
+async def long_text_event(pilot: Pilot[object]) -> None:
+    """The newest event of a customer, whole."""
+    await customer(pilot)
+    await press(pilot, "w")
+
+
 # how to get there, as whom, and what is then on top
 CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
     (customers, "kimura", CustomerSearchScreen),
@@ -279,6 +353,9 @@ CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
     (application_form, "kimura", ApplicationForm),
     (application_kind_picker, "kimura", PickOne),
     (team_picker, "kimura", PickOne),
+    (sort_picker, "kimura", PickOne),
+    (columns_dialog, "kimura", ColumnsDialog),
+    (export_dialog, "kimura", ExportDialog),
     (block_reason, "kimura", AskText),
     (withdraw_confirmation, "kimura", Confirm),
     (document_history, "olivia", DocumentHistory),
@@ -288,6 +365,12 @@ CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
     (bulk_confirmation, "sato", Confirm),
     (bulk_results, "sato", BulkResults),
     (held_decisions, "sato", HeldDecisions),
+    (go_anywhere_unknown, "kimura", GoAnywhere),
+    (approval_request, "kimura", ApprovalRequestScreen),
+    (notifications_list, "kimura", NotificationsScreen),
+    (long_text_event, "kimura", LongText),
+    (insights, "kimura", InsightsScreen),
+    (rules_list, "admin-ito", RulesScreen),
 ]
 
 

@@ -83,6 +83,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "login": ("login", "login"),
     "orders": ("orders", "orders"),
     "queue": ("queue", "queue"),
+    "report": ("report", "report"),
     "rules": ("rules", "rules"),
     "sessions": ("sessions", "sessions"),
     "ssh-keys": ("ssh_keys", "ssh_keys"),

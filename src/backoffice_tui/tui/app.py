@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.worker import Worker, WorkerState
 
-from backoffice_tui.config import Settings
+from backoffice_tui.config import Settings, state_dir
 from backoffice_tui.domain.errors import BackofficeError, DatabaseUnavailable
 from backoffice_tui.services.connection import Database
 from backoffice_tui.services.context import Actor
@@ -29,7 +29,11 @@ from backoffice_tui.services.customers.saved_views import (
     queue_filter_of,
     timeline_filter_of,
 )
-from backoffice_tui.services.work.queue import QueueFilter
+from backoffice_tui.services.lookup.records import FoundRecord
+from backoffice_tui.services.people.notifications import KINDS as NOTIFIED_KINDS
+from backoffice_tui.services.people.notifications import count_new, newest_event_id
+from backoffice_tui.services.work.queue import QueueFilter, QueueRow
+from backoffice_tui.services.work.take_next import nothing_ready, take_next
 from backoffice_tui.tui.ascii_glyphs import AsciiGlyphs
 from backoffice_tui.tui.commands import screen_commands
 from backoffice_tui.tui.live_sync import LiveSync
@@ -38,24 +42,34 @@ from backoffice_tui.tui.no_color import NO_COLOR_CSS, no_color_wanted
 from backoffice_tui.tui.pending_decisions import PendingDecisions
 from backoffice_tui.tui.screen_names import SCREEN_TITLES
 from backoffice_tui.tui.screens.applications import ApplicationsScreen
+from backoffice_tui.tui.screens.approval_lists import reading_time
 from backoffice_tui.tui.screens.approvals import ApprovalsScreen
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.customer import CustomerScreen
 from backoffice_tui.tui.screens.customers import CustomerSearchScreen
+from backoffice_tui.tui.screens.dialogs import Confirm
+from backoffice_tui.tui.screens.go_anywhere import GoAnywhere, open_record
 from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.held_decisions import HeldDecisions
 from backoffice_tui.tui.screens.help import HelpScreen, describe_keys
 from backoffice_tui.tui.screens.home import HomeScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
+from backoffice_tui.tui.screens.insights import InsightsScreen
+from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.notifications import NotificationsScreen
 from backoffice_tui.tui.screens.order_form import OrderForm, SavedOrder
 from backoffice_tui.tui.screens.people import PeopleScreen, admin_refusal
 from backoffice_tui.tui.screens.profile import ProfileScreen
 from backoffice_tui.tui.screens.queue import QueueScreen
+from backoffice_tui.tui.screens.rules import RulesScreen
 from backoffice_tui.tui.screens.views import pick_view
+from backoffice_tui.tui.seen_events import LastSeen
 from backoffice_tui.tui.themes import DEFAULT_THEME, load_themes
 from backoffice_tui.tui.workspace import ConsoleApp, OpenQueue, Workspace
 
 log = logging.getLogger(__name__)
+
+QUIT_QUESTION = "Quit the console? (ctrl+q quits at once)"
 
 
 class AsciiScrollBarRender(ScrollBarRender):
@@ -100,7 +114,13 @@ class BackofficeApp(App[None]):
         Binding(
             "6", "switch_mode('applications')", "Applications", id="nav.applications", show=False
         ),
+        Binding("7", "switch_mode('insights')", "Insights", id="nav.insights", show=False),
+        Binding("8", "switch_mode('rules')", "Rules", id="nav.rules", show=False),
         Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding(
+            "exclamation_mark", "notifications", "Notifications", id="app.notifications", show=False
+        ),
+        Binding("colon", "go_anywhere", "Go to a record", id="app.go_anywhere", show=False),
         Binding("ctrl+p", "command_palette", "Commands", id="app.commands"),
         Binding("ctrl+o", "import_file", "Import a file", id="app.import", show=False),
         Binding("ctrl+n", "new_order", "New order", id="app.new_order", show=False),
@@ -115,10 +135,14 @@ class BackofficeApp(App[None]):
         "customers": CustomerSearchScreen,
         "handoffs": HandoffsScreen,
         "applications": ApplicationsScreen,
+        "insights": InsightsScreen,
+        "rules": RulesScreen,
     }
 
     # when the database became unreachable (None: online); every header follows it
     offline_since: var[datetime | None] = var(None)
+    # notifications since the operator last looked; every header shows the count
+    notifications_new: var[int] = var(0)
 
     def __init__(
         self,
@@ -144,6 +168,8 @@ class BackofficeApp(App[None]):
             self, workspace.settings.undo_seconds, workspace.context, workspace.drafts
         )
         self.live_sync = LiveSync(self, workspace, self._show_offline)
+        self.last_seen = LastSeen(state_dir(), workspace.db.description)
+        self._seen_event = 0
 
     # --- start-up -----------------------------------------------------------------
 
@@ -166,6 +192,7 @@ class BackofficeApp(App[None]):
         if self.start_customer:
             self.push_screen(CustomerScreen(self.start_customer))
         self.live_sync.start()
+        self._count_notifications()
         self._quit_on_hang_up()
         self.offer_held_decisions()
 
@@ -219,6 +246,65 @@ class BackofficeApp(App[None]):
             customer, timeline_filter = timeline_filter_of(view.filters)
             self.switch_mode("customers")
             self.push_screen(CustomerScreen(customer, timeline_filter))
+
+    def action_go_anywhere(self) -> None:
+        """The ``:`` prompt: open any record by its id or code."""
+        if isinstance(self.screen, ModalScreen):
+            return  # a dialog is open: it answers first
+
+        def chosen(found: FoundRecord | None) -> None:
+            if found is not None:
+                open_record(self, found)
+
+        self.push_screen(GoAnywhere(), chosen)
+
+    def action_take_next(self) -> None:
+        """Claim and start the next ready item of my teams, and open it."""
+        if not self.refuse_while_offline():
+            self._take_next()
+
+    @work(thread=True, exclusive=True, group="take-next", exit_on_error=False)
+    def _take_next(self) -> None:
+        ctx = self.workspace.context()
+        row = take_next(ctx)
+        self.call_from_thread(self._taken, row, nothing_ready(ctx) if row is None else "")
+
+    def _taken(self, row: QueueRow | None, nothing: str) -> None:
+        if row is None:
+            self.notify(nothing, severity="warning", markup=False)
+            return
+        self.notify(f"Took and started {row.order_code} / {row.step}", markup=False)
+        self.push_screen(WorkItemScreen(row.id))
+
+    # --- notifications -----------------------------------------------------------
+
+    def action_notifications(self) -> None:
+        if not isinstance(self.screen, NotificationsScreen | ModalScreen):
+            self.push_screen(NotificationsScreen(self._seen_event))
+
+    def action_seen_notifications(self, newest: int) -> None:
+        """The list was looked at up to event ``newest``."""
+        if newest > self._seen_event:
+            self._seen_event = newest
+            self.last_seen.put(newest)
+        self.notifications_new = 0
+
+    @work(thread=True, exclusive=True, group="notifications-count", exit_on_error=False)
+    def _count_notifications(self) -> None:
+        workspace = self.workspace
+        if not self._seen_event:
+            seen = self.last_seen.get()
+            if seen is None:  # the first start: from now on
+                seen = newest_event_id(workspace.db)
+                self.last_seen.put(seen)
+            self._seen_event = seen
+        count = count_new(workspace.db, workspace.actor, reading_time(workspace), self._seen_event)
+        self.call_from_thread(self._counted, count)
+
+    def _counted(self, count: int) -> None:
+        if count > self.notifications_new and self.workspace.settings.bell:
+            self.bell()
+        self.notifications_new = count
 
     def action_import_file(self) -> None:
         if not isinstance(self.screen, ImportScreen):
@@ -294,6 +380,21 @@ class BackofficeApp(App[None]):
         commands += [
             SystemCommand("Saved views", "Reopen a saved view", self.action_saved_views),
             SystemCommand(
+                "Notifications",
+                "What landed on me since I last looked (!)",
+                self.action_notifications,
+            ),
+            SystemCommand(
+                "Go to a record",
+                "Open an item, order, customer, approval or handoff by id or code (:)",
+                self.action_go_anywhere,
+            ),
+            SystemCommand(
+                "Take next",
+                "Claim and start the next ready item of my teams (N)",
+                self.action_take_next,
+            ),
+            SystemCommand(
                 "Import a file",
                 "Check and import a CSV or XLSX file (ctrl+o)",
                 self.action_import_file,
@@ -311,6 +412,24 @@ class BackofficeApp(App[None]):
         yield from commands[:-1]
         yield from screen_commands(screen, {command.title for command in commands})
         yield commands[-1]
+
+    def action_help_quit(self) -> None:
+        """ctrl+c with nothing selected to copy (Textual's ctrl+c copies a
+        selection first): what escape does in a dialog or on a screen opened
+        from another; on a main screen it asks whether to quit, and a second
+        ctrl+c says yes."""
+        screen = self.screen
+        if isinstance(screen, Confirm) and screen.question == QUIT_QUESTION:
+            screen.dismiss(True)
+        elif isinstance(screen, ModalScreen) or len(self.screen_stack) > 1:
+            self.simulate_key("escape")
+        else:
+
+            def answered(quit: bool | None) -> None:
+                if quit:
+                    self.call_later(self.action_quit)
+
+            self.push_screen(Confirm(QUIT_QUESTION), answered)
 
     async def action_quit(self) -> None:
         """Commit the decisions still in their undo window, then quit."""
@@ -363,6 +482,8 @@ class BackofficeApp(App[None]):
     @on(FeedRead)
     def _feed_read(self, message: FeedRead) -> None:
         self.live_sync.feed_read(message)
+        if message.events and any(e.kind in NOTIFIED_KINDS for e in message.events):
+            self._count_notifications()
 
     def on_unmount(self) -> None:
         self.live_sync.stop()

@@ -12,6 +12,8 @@ SCREEN_TITLES: dict[str, str] = {
     "customers": "Customers",
     "handoffs": "Handoffs",
     "applications": "Applications",
+    "insights": "Insights",
+    "rules": "Rules",
 }
 
 SCREEN_NAMES: tuple[str, ...] = tuple(SCREEN_TITLES)

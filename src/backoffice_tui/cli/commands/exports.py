@@ -15,6 +15,9 @@ from backoffice_tui.cli.commands._options import (
 )
 from backoffice_tui.cli.output import print_json, say
 from backoffice_tui.cli.state import CliState, pass_state
+from backoffice_tui.domain.errors import InvalidInput
+from backoffice_tui.domain.written_dates import written_date
+from backoffice_tui.io.process_log import LogFormat, write_log, write_log_file
 from backoffice_tui.io.writers import ExportFormat, chosen_format, write_file, write_stream
 from backoffice_tui.services.exports.rows import (
     ExportTable,
@@ -23,6 +26,7 @@ from backoffice_tui.services.exports.rows import (
     export_queue,
     export_view,
 )
+from backoffice_tui.services.insight.process_log import process_log
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,3 +129,73 @@ def view_command(
     """A saved view: your own, or one shared with your teams."""
     table = export_view(state.database(), state.actor(), name, today=date.today())
     _write(table, fmt, output, force, as_json)
+
+
+@export.command("process-log")
+@click.option(
+    "--format",
+    "log_format",
+    type=click.Choice([f.value for f in LogFormat]),
+    help="csv or xes (default: from the file name, else csv).",
+)
+@click.option(
+    "--output",
+    "-o",
+    default="-",
+    show_default=True,
+    help="The file to write; - for standard output.",
+)
+@click.option("--team", help="Only this team's steps (team code).")
+@click.option("--service", help="Only this service's work (service code).")
+@click.option("--template", help="Only this process template (its name or service code).")
+@click.option("--from", "since", help="Only events from this day on.")
+@click.option("--to", "until", help="Only events up to this day.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@json_option
+@pass_state
+def process_log_command(
+    state: CliState,
+    log_format: str | None,
+    output: str,
+    team: str | None,
+    service: str | None,
+    template: str | None,
+    since: str | None,
+    until: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """The work's event log for process mining: case id (order line), activity
+    (step), timestamp, resource and lifecycle, as CSV or XES."""
+    if log_format is None:
+        suffix = Path(output).suffix.lower().lstrip(".") if output != "-" else ""
+        if suffix and suffix not in {f.value for f in LogFormat}:
+            raise InvalidInput(f"cannot write {Path(output).name}: a process log is .csv or .xes")
+        log_format = suffix or LogFormat.CSV.value
+    chosen = LogFormat(log_format)
+    log = process_log(
+        state.database(),
+        team=team,
+        service=service,
+        template=template,
+        since=_log_day(since, "--from"),
+        until=_log_day(until, "--to"),
+    )
+    if output == "-":
+        write_log(sys.stdout, chosen, log.columns, log.rows)
+        return
+    path = Path(output)
+    count = write_log_file(path, chosen, log.columns, log.rows, force=force)
+    if as_json:
+        print_json({"output": str(path), "format": chosen.value, "events": count})
+    else:
+        say(f"exported {count} events to {path} ({chosen.value})")
+
+
+def _log_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    day = written_date(text)
+    if day is None:
+        raise InvalidInput(f"{option} {text!r} is not a date (write it as YYYY-MM-DD)")
+    return day

@@ -17,6 +17,7 @@ from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle
 from backoffice_tui.services.work.edits import edit_item
 from backoffice_tui.services.work.queue import QueueRow, get_queue_row, list_queue
+from backoffice_tui.services.work.take_next import nothing_ready, take_next
 
 _COLUMNS = ("ID", "CUSTOMER", "ORDER", "SERVICE", "STEP", "TEAM", "ASSIGNEE", "STATUS", "DUE")
 
@@ -202,3 +203,19 @@ def note_command(state: CliState, item_id: int, text: str, as_json: bool) -> Non
         print_json({"work_item": item_id, "note": note_id})
     else:
         say(f"note {note_id} added to work item {item_id}")
+
+
+@queue.command("next")
+@json_option
+@pass_state
+def next_command(state: CliState, as_json: bool) -> None:
+    """Take the next one: claim and start the next ready item of my teams
+    (due first, then priority, then id)."""
+    ctx = state.context()
+    row = take_next(ctx)
+    if as_json:
+        print_json(row)
+    elif row is None:
+        say(nothing_ready(ctx))
+    else:
+        _report(state, row.id, "took", as_json)

@@ -4,6 +4,8 @@ list the command line prints."""
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -36,6 +38,23 @@ from backoffice_tui.store.models import (
 )
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class InboxSort(StrEnum):
+    """The columns the inbox can be sorted by."""
+
+    DUE = "due"
+    KIND = "kind"
+    TITLE = "title"
+    CUSTOMER = "customer"
+    REQUESTER = "requester"
+    SINCE = "since"
+
+    @property
+    def label(self) -> str:
+        return {"due": "due time", "title": "subject", "since": "waiting since"}.get(
+            self.value, self.value
+        )
 
 
 @dataclass(frozen=True)
@@ -82,17 +101,38 @@ def count_inbox(db: Database, actor: Actor, now: datetime) -> int:
 
 
 def inbox_window(
-    db: Database, actor: Actor, now: datetime, offset: int = 0, limit: int = 100
+    db: Database,
+    actor: Actor,
+    now: datetime,
+    offset: int = 0,
+    limit: int = 100,
+    sort: InboxSort = InboxSort.DUE,
+    descending: bool = False,
 ) -> list[InboxRow]:
     """What waits for me, most urgent first: by due time (none last), then
-    longest waiting."""
+    longest waiting; or by another column, ties in that order; every order
+    mirrored with ``descending``."""
     with db.read() as session:
         waiting, mine = _inbox_query(session, actor, now)
-        stage_ids = waiting.order_by(
+        urgency: list[Any] = [
             func.coalesce(ApprovalStage.due_at, literal(_FAR)),
             ApprovalStage.entered_at,
             ApprovalStage.id,
-        )
+        ]
+        if sort == InboxSort.CUSTOMER:
+            waiting = waiting.outerjoin(Customer, Customer.id == ApprovalRequest.customer_id)
+        elif sort == InboxSort.REQUESTER:
+            waiting = waiting.join(User, User.id == ApprovalRequest.requester_id)
+        leading: dict[InboxSort, list[Any]] = {
+            InboxSort.DUE: [],
+            InboxSort.KIND: [ApprovalRequest.subject_kind],
+            InboxSort.TITLE: [ApprovalRequest.title],
+            InboxSort.CUSTOMER: [func.coalesce(Customer.name, "")],
+            InboxSort.REQUESTER: [User.login],
+            InboxSort.SINCE: [func.coalesce(ApprovalStage.entered_at, ApprovalRequest.created_at)],
+        }
+        order = leading[sort] + urgency
+        stage_ids = waiting.order_by(*(c.desc() for c in order) if descending else order)
         ids = list(session.scalars(stage_ids.offset(offset).limit(limit)))
         return _rows(session, actor, ids, mine, now)
 

@@ -235,16 +235,56 @@ def _conditions(
     return conditions
 
 
+class HandoffSort(StrEnum):
+    """The columns the handoff lists can be sorted by."""
+
+    STATE = "state"
+    ID = "id"
+    TEAMS = "teams"
+    ORDER = "order"
+    CUSTOMER = "customer"
+    SERVICE = "service"
+
+    @property
+    def label(self) -> str:
+        return {"id": "number", "teams": "from and to team", "order": "order code"}.get(
+            self.value, self.value
+        )
+
+
+def _sort_order(sort: HandoffSort, descending: bool) -> list[Any]:
+    """The columns of a sort, the newest first among equals; all mirrored
+    with ``descending``."""
+    leading: dict[HandoffSort, list[Any]] = {
+        HandoffSort.STATE: [_STATE_ORDER],
+        HandoffSort.ID: [],
+        HandoffSort.TEAMS: [FromTeam.code, ToTeam.code],
+        HandoffSort.ORDER: [Order.code],
+        HandoffSort.CUSTOMER: [Customer.name],
+        HandoffSort.SERVICE: [Service.name],
+    }
+    columns = [(column, descending) for column in leading[sort]]
+    columns.append((Handoff.id, not descending))
+    return [column.desc() if down else column for column, down in columns]
+
+
 def list_handoffs(
-    db: Database, actor: Actor | None, handoff_filter: HandoffFilter, limit: int = 200
+    db: Database,
+    actor: Actor | None,
+    handoff_filter: HandoffFilter,
+    limit: int = 200,
+    sort: HandoffSort = HandoffSort.STATE,
+    descending: bool = False,
 ) -> list[HandoffRow]:
     """Handoffs matching the filter: submitted first, then returned, drafts and
-    accepted ones, newest first within each state."""
+    accepted ones, newest first within each state; or by another column, the
+    newest first among equals; every order mirrored with ``descending``."""
+    order = _sort_order(sort, descending)
     with db.read() as session:
         query = (
             _base_query()
             .where(*_conditions(session, actor, handoff_filter))
-            .order_by(_STATE_ORDER, Handoff.id.desc())
+            .order_by(*order)
             .limit(limit)
         )
         return [HandoffRow(*row) for row in session.execute(query)]

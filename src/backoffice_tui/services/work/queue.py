@@ -5,7 +5,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.errors import NotFound
@@ -30,11 +30,40 @@ class QueueSort(StrEnum):
     DUE = "due"
     PRIORITY = "priority"
     NEWEST = "newest"
+    ID = "id"
+    CUSTOMER = "customer"
+    ORDER = "order"
+    SERVICE = "service"
+    STEP = "step"
+    TEAM = "team"
+    ASSIGNEE = "assignee"
+    STATUS = "status"
 
     @property
     def label(self) -> str:
-        return {"due": "due date", "priority": "priority", "newest": "newest first"}[self.value]
+        return _SORT_LABELS.get(self.value, self.value)
 
+    @property
+    def column(self) -> str:
+        """The queue column this sort orders by."""
+        return "id" if self is QueueSort.NEWEST else self.value
+
+
+_SORT_LABELS = {"due": "due date", "newest": "newest first", "id": "ID", "order": "order code"}
+
+# the lifecycle order of the statuses, for sorting by status
+_STATUS_RANK = {status.value: rank for rank, status in enumerate(WorkStatus)}
+
+
+def status_rank(status: str) -> int:
+    """Where a status stands in the lifecycle (sorting by status)."""
+    return _STATUS_RANK.get(status, len(_STATUS_RANK))
+
+
+_STATUS_ORDER = case(_STATUS_RANK, value=WorkItem.status, else_=len(_STATUS_RANK))
+
+Assignee = aliased(User)
+_ASSIGNEE_LOGIN = func.coalesce(Assignee.login, "")
 
 # Each sort is a column tuple ending in the id, so that it is a total order
 # and a window can start right after the last row already shown.
@@ -46,7 +75,34 @@ _SORT_COLUMNS: dict[QueueSort, tuple[tuple[Any, bool], ...]] = {
         (WorkItem.id, False),
     ),
     QueueSort.NEWEST: ((WorkItem.id, True),),
+    QueueSort.ID: ((WorkItem.id, False),),
+    QueueSort.CUSTOMER: ((Customer.name, False), (WorkItem.id, False)),
+    QueueSort.ORDER: ((Order.code, False), (WorkItem.id, False)),
+    QueueSort.SERVICE: ((Service.name, False), (WorkItem.id, False)),
+    QueueSort.STEP: ((TemplateStep.name, False), (WorkItem.id, False)),
+    QueueSort.TEAM: ((Team.code, False), (WorkItem.id, False)),
+    QueueSort.ASSIGNEE: ((_ASSIGNEE_LOGIN, False), (WorkItem.id, False)),
+    QueueSort.STATUS: ((_STATUS_ORDER, False), (WorkItem.due_on, False), (WorkItem.id, False)),
 }
+
+# the tables a sort reads besides the work items: (table, on, outer)
+_SORT_JOINS: dict[QueueSort, tuple[tuple[Any, Any, bool], ...]] = {
+    QueueSort.CUSTOMER: ((Customer, Customer.id == WorkItem.customer_id, False),),
+    QueueSort.ORDER: ((Order, Order.id == WorkItem.order_id, False),),
+    QueueSort.SERVICE: (
+        (OrderLine, OrderLine.id == WorkItem.order_line_id, False),
+        (Service, Service.id == OrderLine.service_id, False),
+    ),
+    QueueSort.STEP: ((TemplateStep, TemplateStep.id == WorkItem.step_id, False),),
+    QueueSort.TEAM: ((Team, Team.id == WorkItem.team_id, False),),
+    QueueSort.ASSIGNEE: ((Assignee, Assignee.id == WorkItem.assignee_id, True),),
+}
+
+
+def _joined(query: Select[Any], sort: QueueSort) -> Select[Any]:
+    for table, on, outer in _SORT_JOINS.get(sort, ()):
+        query = query.join(table, on, isouter=outer)
+    return query
 
 
 @dataclass(frozen=True)
@@ -61,9 +117,13 @@ class QueueFilter:
     # order or item
     text: str | None = None
     my_teams: bool = False  # only the teams the operator belongs to
+    # exactly these items (what a cell of an insight report counts)
+    item_ids: tuple[int, ...] | None = None
 
     def describe(self) -> str:
         parts = []
+        if self.item_ids is not None:
+            parts.append(f"{len(self.item_ids)} items of a report")
         if self.team:
             parts.append(f"team {self.team}")
         if self.my_teams:
@@ -98,14 +158,20 @@ class QueueRow:
     title: str = ""  # the step's own title; "" for the template step's name
 
     def sort_key(self, sort: QueueSort) -> tuple[Any, ...]:
+        """The row's values of the columns ``sort`` orders by (for keyset reads)."""
         return {
             QueueSort.DUE: (self.due, self.id),
             QueueSort.PRIORITY: (self.priority, self.due, self.id),
             QueueSort.NEWEST: (self.id,),
+            QueueSort.ID: (self.id,),
+            QueueSort.CUSTOMER: (self.customer_name, self.id),
+            QueueSort.ORDER: (self.order_code, self.id),
+            QueueSort.SERVICE: (self.service, self.id),
+            QueueSort.STEP: (self.step, self.id),
+            QueueSort.TEAM: (self.team, self.id),
+            QueueSort.ASSIGNEE: (self.assignee or "", self.id),
+            QueueSort.STATUS: (status_rank(self.status), self.due, self.id),
         }[sort]
-
-
-Assignee = aliased(User)
 
 
 def _base_query() -> Select[*tuple[Any, ...]]:
@@ -147,6 +213,16 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     """Every condition of the filter except the status one (see ``_statuses``)."""
     conditions: list[ColumnElement[bool]] = []
+    if queue_filter.item_ids is not None:
+        # written into the statement (they are integers), so that no count
+        # of ids meets the backend's limit on bound parameters
+        conditions.append(
+            WorkItem.id.in_(
+                bindparam(
+                    "item_ids", list(queue_filter.item_ids), expanding=True, literal_execute=True
+                )
+            )
+        )
     if queue_filter.team:
         team_id = session.scalar(select(Team.id).where(Team.code == queue_filter.team))
         if team_id is None:
@@ -241,8 +317,10 @@ def list_queue(
     offset: int = 0,
     sort: QueueSort = QueueSort.DUE,
     reverse: bool = False,
+    descending: bool = False,
 ) -> list[QueueRow]:
-    """Items matching the filter in ``sort`` order, ``limit`` at most.
+    """Items matching the filter in ``sort`` order (mirrored with
+    ``descending``), ``limit`` at most.
 
     ``after`` is the sort key of the last row already shown: the next window
     starts right after it, so paging costs the same at any depth. ``offset``
@@ -251,7 +329,7 @@ def list_queue(
     counts from the last row), and still returned in ``sort`` order: that is
     how the end of a long queue is read as fast as its start.
     """
-    columns = _columns(sort, reverse)
+    columns = _columns(sort, reverse != descending)
     with db.read() as session:
         conditions = _conditions(session, actor, queue_filter, today)
         if after is not None:
@@ -259,7 +337,7 @@ def list_queue(
             offset = 0
         ids = list(
             session.scalars(
-                _window_ids(conditions, _statuses(queue_filter), columns, limit, offset)
+                _window_ids(conditions, _statuses(queue_filter), sort, columns, limit, offset)
             )
         )
         if reverse:
@@ -276,10 +354,11 @@ def list_queue(
 def _window_ids(
     conditions: list[ColumnElement[bool]],
     statuses: list[str],
+    sort: QueueSort,
     columns: tuple[tuple[Any, bool], ...],
     limit: int,
     offset: int,
-) -> Select[int]:
+) -> Select[Any]:
     """The ids of one window, in order.
 
     With several statuses the window is the merge of one ordered read per
@@ -289,16 +368,16 @@ def _window_ids(
     order = [c.desc() if descending else c for c, descending in columns]
     if len(statuses) == 1:
         return (
-            select(WorkItem.id)
+            _joined(select(WorkItem.id), sort)
             .where(*conditions, WorkItem.status == statuses[0])
             .order_by(*order)
             .limit(limit)
             .offset(offset)
         )
-    sort_columns = [c for c, _ in columns if c is not WorkItem.id]
+    keys = [column.label(f"k{n}") for n, (column, _) in enumerate(columns)]
     parts = [
         select(
-            select(WorkItem.id, *sort_columns)
+            _joined(select(WorkItem.id.label("item_id"), *keys), sort)
             .where(*conditions, WorkItem.status == status)
             .order_by(*order)
             .limit(offset + limit)
@@ -308,8 +387,13 @@ def _window_ids(
     ]
     merged = union_all(*parts).subquery()
     return (
-        select(merged.c.id)
-        .order_by(*(merged.c[c.key].desc() if d else merged.c[c.key] for c, d in columns))
+        select(merged.c.item_id)
+        .order_by(
+            *(
+                merged.c[f"k{n}"].desc() if descending else merged.c[f"k{n}"]
+                for n, (_, descending) in enumerate(columns)
+            )
+        )
         .limit(limit)
         .offset(offset)
     )

@@ -18,6 +18,13 @@ from backoffice_tui.store.models.handoffs import (
 from backoffice_tui.store.models.orders import Order, OrderLine, WorkItem, WorkItemNote
 from backoffice_tui.store.models.org import Delegation, Team, TeamMembership, User
 from backoffice_tui.store.models.processes import ProcessTemplate, Service, TemplateStep
+from backoffice_tui.store.models.rules import (
+    Rule,
+    RuleCausedEvent,
+    RuleCursor,
+    RuleFiring,
+    RuleVersion,
+)
 
 __all__ = [
     "Application",
@@ -36,6 +43,11 @@ __all__ = [
     "Order",
     "OrderLine",
     "ProcessTemplate",
+    "Rule",
+    "RuleCausedEvent",
+    "RuleCursor",
+    "RuleFiring",
+    "RuleVersion",
     "SavedView",
     "Service",
     "Team",

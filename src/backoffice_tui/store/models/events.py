@@ -38,6 +38,8 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_customer_time", "customer_id", "at", "id"),
         Index("ix_events_entity", "entity", "entity_id", "id"),
+        # the insight reports: an item's status events, read from the index alone
+        Index("ix_events_entity_kind", "entity", "entity_id", "kind", "at"),
         Index("uq_events_source_key", "source_key", unique=True),
         Index("ix_events_tx_id", "tx_id").ddl_if(dialect="postgresql"),
         {"sqlite_autoincrement": True},

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from backoffice_tui.domain.errors import BackofficeError
 from backoffice_tui.services.approvals.read import (
     InboxRow,
+    InboxSort,
     RequestDetail,
     count_inbox,
     count_sent,
@@ -23,10 +24,14 @@ from backoffice_tui.services.approvals.read import (
     request_detail,
     sent_window,
 )
+from backoffice_tui.services.exports.views import export_inbox_view
 from backoffice_tui.services.people.delegations import DelegationRow, deciding_for
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.pending_decisions import Outcome, PendingDecisions
 from backoffice_tui.tui.screens.base import BackofficeScreen
+from backoffice_tui.tui.screens.columns import choose_columns, restore_columns
+from backoffice_tui.tui.screens.dialogs import PickOne
+from backoffice_tui.tui.screens.export_view import ask_to_export
 from backoffice_tui.tui.text import plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.approval_detail import ApprovalDetail, title_line
@@ -69,6 +74,10 @@ class ApprovalListsScreen(BackofficeScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "reload", "Reload", id="approvals.reload", show=False),
+        Binding("o", "pick_sort", "Sort by", id="approvals.sort", show=False),
+        Binding("O", "reverse_sort", "Reverse order", id="approvals.reverse", show=False),
+        Binding("C", "choose_columns", "Columns", id="approvals.columns", show=False),
+        Binding("ctrl+e", "export", "Export what I see", id="approvals.export", show=False),
         Binding("q,escape", "back", "Back", id="screen.back", show=False),
     ]
 
@@ -96,6 +105,8 @@ class ApprovalListsScreen(BackofficeScreen[None]):
         self.deciding_for = ""  # the delegations in force to me, for the status line
         self._status = self._title = ""
         self._changes_seen = 0
+        self.sort = InboxSort.DUE  # of what waits for me
+        self.descending = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader("Approvals")
@@ -144,6 +155,8 @@ class ApprovalListsScreen(BackofficeScreen[None]):
         self._changes_seen = self.console.changes_seen
         for table in self.query(ApprovalTable):
             table.mark_of = self._mark_of
+        for view in (INBOX, SENT):
+            restore_columns(self, f"approvals.{view}", self._table(view), self._header(view))
         self.pending.subscribe(self._pending_changed)
         self._load(INBOX)
         self._read_delegations()
@@ -184,9 +197,11 @@ class ApprovalListsScreen(BackofficeScreen[None]):
         if keep_cursor and table.total is not None:
             table.reload()
         elif view == INBOX:
+            sort, descending = self.sort, self.descending
+            self.query_one("#inbox-view TableHeader", TableHeader).show_sort(sort.value, descending)
             table.show(
                 lambda offset, limit: inbox_window(
-                    db, actor, reading_time(workspace), offset, limit
+                    db, actor, reading_time(workspace), offset, limit, sort, descending
                 ),
                 lambda: count_inbox(db, actor, reading_time(workspace)),
                 workspace.today(),
@@ -203,6 +218,52 @@ class ApprovalListsScreen(BackofficeScreen[None]):
 
     def action_reload(self) -> None:
         self._refresh_lists()
+
+    def action_pick_sort(self) -> None:
+        if self.view != INBOX:
+            self.notify("What I sent lists open requests first, newest first")
+            return
+
+        def chosen(value: str | None) -> None:
+            if value is not None and value != self.sort.value:
+                self.sort, self.descending = InboxSort(value), False
+                self._load(INBOX)
+
+        choices = [(s.value, s.label[:1].upper() + s.label[1:]) for s in InboxSort]
+        self.app.push_screen(PickOne("Sort what waits for me by", choices, self.sort.value), chosen)
+
+    def _header(self, view: str) -> TableHeader:
+        return self.query_one(f"#{view}-view TableHeader", TableHeader)
+
+    def action_choose_columns(self) -> None:
+        title = f"Columns of {VIEW_TITLES[self.view].lower()}"
+        view = self.view
+        choose_columns(self, f"approvals.{view}", title, self._table(view), self._header(view))
+
+    def action_export(self) -> None:
+        if self.view != INBOX:
+            self.notify("Only what waits for me exports; s switches to it")
+            return
+        workspace = workspace_of(self)
+        sort, descending, now = self.sort, self.descending, reading_time(workspace)
+        columns = [column.key for column in self.table.visible_columns()]
+        total = self.table.total
+        ask_to_export(
+            self,
+            "Export what waits for me to",
+            "approvals",
+            lambda: export_inbox_view(
+                workspace.db, workspace.actor, now, columns, sort=sort, descending=descending
+            ),
+            total,
+        )
+
+    def action_reverse_sort(self) -> None:
+        if self.view != INBOX:
+            self.notify("What I sent lists open requests first, newest first")
+            return
+        self.descending = not self.descending
+        self._load(INBOX)
 
     def reset_busy(self) -> None:
         if self.progress:  # a bulk action stopped short: show the requests as they are

@@ -6,8 +6,9 @@ out of what it was busy with: each screen says what that means in
 ``reset_busy``. The console the screen runs in is ``self.console``.
 """
 
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
@@ -38,3 +39,8 @@ class BackofficeScreen(Screen[ResultT]):
 # only, and a dialog needs ModalScreen's see-through background.
 class BackofficeDialog(ModalScreen[ResultT], BackofficeScreen[ResultT]):
     """The base of the console's modal dialogs."""
+
+    # a dialog stops the app's keys: ctrl+c (with nothing selected) closes it as escape does
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "app.help_quit", "Close", id="dialog.ctrl_c", show=False)
+    ]

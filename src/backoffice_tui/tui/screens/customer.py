@@ -26,13 +26,16 @@ from backoffice_tui.services.customers.timeline import (
     event_kinds,
     timeline_window,
 )
+from backoffice_tui.services.exports.rows import export_timeline as export_timeline_table
 from backoffice_tui.services.people.directory import list_services
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.customer_form import CustomerForm
 from backoffice_tui.tui.screens.dialogs import AskText, Choices, ShowLines, pick_after_loading
+from backoffice_tui.tui.screens.export_view import ask_to_export
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
+from backoffice_tui.tui.screens.long_text import event_text
 from backoffice_tui.tui.screens.order_cancel import ask_to_cancel
 from backoffice_tui.tui.screens.order_form import OrderForm
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
@@ -126,8 +129,10 @@ class CustomerScreen(BackofficeScreen[None]):
         Binding("d", "pick_dates", "Dates", id="customer.dates", show=False),
         Binding("c", "clear_filters", "Clear filters", id="customer.clear", show=False),
         Binding("x", "export", "Export CSV", id="customer.export"),
+        Binding("ctrl+e", "export_to", "Export to a file", id="customer.export_to", show=False),
         Binding("X", "cancel_line", "Cancel line/order", id="customer.cancel"),
         Binding("i", "details", "Details", id="customer.details", show=False),
+        Binding("w", "read_whole", "Read whole", id="customer.read_whole", show=False),
         Binding("S", "save_view", "Save view", id="customer.save_view", show=False),
         Binding("V", "open_view", "Saved views", id="customer.open_view", show=False),
         Binding("ctrl+r", "reload", "Reload", id="customer.reload", show=False),
@@ -267,7 +272,13 @@ class CustomerScreen(BackofficeScreen[None]):
         elif entry.entity == "handoff":
             self.app.push_screen(HandoffScreen(entry.entity_id))
         else:
-            self.notify(f"{entry.entity} {entry.entity_id}: {entry.summary}", markup=False)
+            self.app.push_screen(event_text(entry))
+
+    def action_read_whole(self) -> None:
+        """The event under the cursor, its summary whole and wrapped."""
+        entry = self.table.current_row
+        if entry is not None:
+            self.app.push_screen(event_text(entry))
 
     @on(OptionList.OptionSelected, "#lines")
     def _open_line(self, event: OptionList.OptionSelected) -> None:
@@ -387,6 +398,17 @@ class CustomerScreen(BackofficeScreen[None]):
             newest_first=newest_first,
         )
         self.app.call_from_thread(self.notify, f"wrote {count} events to {path}", markup=False)
+
+    def action_export_to(self) -> None:
+        db, code = workspace_of(self).db, self.code
+        timeline_filter, newest_first = self.timeline_filter, self.newest_first
+        ask_to_export(
+            self,
+            f"Export the events of {code} listed to",
+            f"timeline-{code}",
+            lambda: export_timeline_table(db, code, timeline_filter, newest_first=newest_first),
+            self.table.total,
+        )
 
     def action_save_view(self) -> None:
         filters = timeline_view_filters(self.code, self.timeline_filter)

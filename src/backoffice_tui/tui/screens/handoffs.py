@@ -11,10 +11,12 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from backoffice_tui.domain.handoff_states import HandoffState
+from backoffice_tui.services.exports.views import export_handoff_rows
 from backoffice_tui.services.handoffs.read import (
     Direction,
     HandoffFilter,
     HandoffRow,
+    HandoffSort,
     list_handoffs,
 )
 from backoffice_tui.services.handoffs.records import OPEN_STATES
@@ -22,10 +24,12 @@ from backoffice_tui.services.people.directory import list_teams
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.dialogs import PickOne
+from backoffice_tui.tui.screens.export_view import ask_to_export
 from backoffice_tui.tui.screens.handoff import HandoffScreen
 from backoffice_tui.tui.text import fit, plain
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.widgets.record_list import RecordList
+from backoffice_tui.tui.widgets.table_header import sort_mark
 from backoffice_tui.tui.workspace import workspace_of
 
 LIMIT = 200
@@ -58,11 +62,20 @@ def row_text(row: HandoffRow, width: int = 80) -> str:
     )
 
 
-def columns_text(width: int = 80) -> str:
+def columns_text(width: int = 80, sort: HandoffSort = HandoffSort.STATE, mark: str = "") -> str:
+    """The titles above the list, ``mark`` after the one it is sorted by."""
     customer, service = _flexible(width)
-    return (
-        f"{'#':<5}{fit('state', 14)}  {fit('from->to', 18)}  {fit('order', 13)}  "
-        f"{fit('customer', customer)}  {fit('service', service)}"
+    titles = {
+        HandoffSort.ID: ("#", 5),
+        HandoffSort.STATE: ("state", 16),
+        HandoffSort.TEAMS: ("from->to", 20),
+        HandoffSort.ORDER: ("order", 15),
+        HandoffSort.CUSTOMER: ("customer", customer + 2),
+        HandoffSort.SERVICE: ("service", service),
+    }
+    return "".join(
+        fit(title + (mark if column == sort else ""), cells)
+        for column, (title, cells) in titles.items()
     )
 
 
@@ -90,20 +103,31 @@ class HandoffsScreen(BackofficeScreen[None]):
         Binding("a", "direction('all')", "All teams", id="handoffs.all", show=False),
         Binding("f", "pick_state", "State", id="handoffs.state"),
         Binding("t", "pick_team", "Team", id="handoffs.team"),
+        Binding("s", "pick_sort", "Sort by", id="handoffs.sort", show=False),
+        Binding("S", "reverse_sort", "Reverse order", id="handoffs.reverse", show=False),
+        Binding("ctrl+e", "export", "Export what I see", id="handoffs.export", show=False),
         Binding("ctrl+r", "reload", "Reload", id="handoffs.reload", show=False),
         Binding("q,escape", "back", "Back", id="screen.back"),
     ]
 
     class Loaded(Message):
-        def __init__(self, handoff_filter: HandoffFilter, rows: list[HandoffRow]) -> None:
+        def __init__(
+            self,
+            handoff_filter: HandoffFilter,
+            rows: list[HandoffRow],
+            order: tuple[HandoffSort, bool] = (HandoffSort.STATE, False),
+        ) -> None:
             self.handoff_filter = handoff_filter
             self.rows = rows
+            self.order = order  # the sort and whether it is reversed
             super().__init__()
 
     def __init__(self, handoff_filter: HandoffFilter | None = None) -> None:
         super().__init__()
         self.handoff_filter = handoff_filter or HandoffFilter()
         self.rows: list[HandoffRow] = []
+        self.sort = HandoffSort.STATE
+        self.descending = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader("Handoffs")
@@ -136,19 +160,23 @@ class HandoffsScreen(BackofficeScreen[None]):
     @work(thread=True, exclusive=True, group="handoffs", exit_on_error=False)
     def _load(self) -> None:
         workspace = workspace_of(self)
-        handoff_filter = self.handoff_filter
-        rows = list_handoffs(workspace.db, workspace.actor, handoff_filter, LIMIT)
-        self.post_message(self.Loaded(handoff_filter, rows))
+        handoff_filter, order = self.handoff_filter, (self.sort, self.descending)
+        rows = list_handoffs(workspace.db, workspace.actor, handoff_filter, LIMIT, *order)
+        self.post_message(self.Loaded(handoff_filter, rows, order))
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
-        if message.handoff_filter != self.handoff_filter:
-            return  # an older filter's answer
+        if (message.handoff_filter, message.order) != (
+            self.handoff_filter,
+            (self.sort, self.descending),
+        ):
+            return  # an older filter's or order's answer
         options = self.handoff_list
         current = options.highlighted_option.id if options.highlighted_option else None
         self.rows = message.rows
         width = self._width()
-        self.query_one("#columns", Static).update(columns_text(width))
+        mark = sort_mark(self.descending, self.console.ascii_borders)
+        self.query_one("#columns", Static).update(columns_text(width, self.sort, mark))
         options.set_options(
             Option(plain(row_text(row, width)), id=str(row.id)) for row in self.rows
         )
@@ -169,7 +197,8 @@ class HandoffsScreen(BackofficeScreen[None]):
 
     def on_resize(self) -> None:
         if self.rows:
-            self.post_message(self.Loaded(self.handoff_filter, self.rows))
+            order = (self.sort, self.descending)
+            self.post_message(self.Loaded(self.handoff_filter, self.rows, order))
 
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:
@@ -188,6 +217,24 @@ class HandoffsScreen(BackofficeScreen[None]):
     def action_switch_direction(self) -> None:
         incoming = self.handoff_filter.direction == Direction.INCOMING
         self.action_direction("outgoing" if incoming else "incoming")
+
+    def action_pick_sort(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is not None and value != self.sort.value:
+                self.sort, self.descending = HandoffSort(value), False
+                self._load()
+
+        choices = [(s.value, s.label[:1].upper() + s.label[1:]) for s in HandoffSort]
+        self.app.push_screen(PickOne("Sort the handoffs by", choices, self.sort.value), chosen)
+
+    def action_export(self) -> None:
+        rows = list(self.rows)
+        title = f"Export the {len(rows)} handoff{'s' if len(rows) != 1 else ''} listed to"
+        ask_to_export(self, title, "handoffs", lambda: export_handoff_rows(rows), len(rows))
+
+    def action_reverse_sort(self) -> None:
+        self.descending = not self.descending
+        self._load()
 
     def action_pick_state(self) -> None:
         def chosen(value: str | None) -> None:

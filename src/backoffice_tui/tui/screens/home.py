@@ -29,11 +29,12 @@ class HomeScreen(BackofficeScreen[None]):
     HomeScreen #teams { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("N", "app.take_next", "Take next", id="home.take_next"),
         Binding("m", "open('mine')", "My queue", id="home.mine"),
         Binding("o", "open('overdue')", "Overdue", id="home.overdue"),
         Binding("a", "open('approvals')", "Approvals", id="home.approvals"),
         Binding("h", "open('handoffs')", "Handoffs", id="home.handoffs"),
-        Binding("r", "refresh", "Refresh", id="home.refresh"),
+        Binding("r", "refresh", "Refresh", id="home.refresh", show=False),
         Binding("p", "app.profile", "Profile", id="home.profile", show=False),
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]

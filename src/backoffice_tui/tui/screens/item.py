@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from backoffice_tui.services.work import items as work_items
+from backoffice_tui.services.work import lifecycle
 from backoffice_tui.services.work.bulk import ItemOutcome
 from backoffice_tui.services.work.detail import WorkItemDetail, work_item_detail
 from backoffice_tui.services.work.edits import edit_item
@@ -97,9 +98,12 @@ class WorkItemScreen(BackofficeScreen[None]):
     WorkItemScreen Static { width: 100%; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "act('claim')", "Claim", id="item.claim"),
+        Binding("s", "act('start')", "Start", id="item.start"),
+        Binding("d", "act('done')", "Done", id="item.done"),
         Binding("n", "note", "Note", id="item.note"),
         Binding("e", "edit", "Edit", id="item.edit"),
-        Binding("ctrl+r", "reload", "Reload", id="item.reload"),
+        Binding("ctrl+r", "reload", "Reload", id="item.reload", show=False),
         Binding("q,escape", "app.pop_screen", "Back", id="screen.back"),
     ]
 
@@ -146,6 +150,26 @@ class WorkItemScreen(BackofficeScreen[None]):
     def _show(self, message: Loaded) -> None:
         self.detail = message.detail
         self.query_one("#detail", Static).update(plain_lines(detail_lines(message.detail)))
+
+    def action_act(self, verb: str) -> None:
+        """Claim, start or finish this item, at the version shown."""
+        detail = self.detail
+        if detail is None or self.console.refuse_while_offline():
+            return
+        self._act(verb, detail.row.version)
+
+    @work(thread=True, group="item", exit_on_error=False)
+    def _act(self, verb: str, version: int) -> None:
+        ctx = workspace_of(self).context()
+        if verb == "claim":
+            work_items.claim(ctx, self.item_id, version)
+        elif verb == "start":
+            lifecycle.start(ctx, self.item_id, version)
+        else:
+            lifecycle.done(ctx, self.item_id, version)
+        said = {"claim": "Claimed", "start": "Started", "done": "Finished"}[verb]
+        self.app.call_from_thread(self.notify, f"{said} work item {self.item_id}")
+        self._load()
 
     def action_note(self) -> None:
         dialog = AskText(f"Note on work item {self.item_id}", draft_key=note_draft(self.item_id))

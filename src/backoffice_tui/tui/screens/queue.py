@@ -1,5 +1,6 @@
 """The work queue: filter, sort, tag and act on work items at any scale."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -8,12 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from backoffice_tui.domain.errors import BackofficeError
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
 from backoffice_tui.domain.text import counted
 from backoffice_tui.services.customers.saved_views import WORK_ITEMS, queue_view_filters
+from backoffice_tui.services.exports.views import export_queue_view
 from backoffice_tui.services.people.directory import list_teams
 from backoffice_tui.services.people.users import list_users
 from backoffice_tui.services.work import items as work_items
@@ -28,9 +31,11 @@ from backoffice_tui.services.work.queue import (
     count_queue,
     list_queue,
 )
+from backoffice_tui.tui.held_work import DONE, RELEASE, HeldBatch, HeldWork, commit_batch
 from backoffice_tui.tui.messages import ChangesArrived
 from backoffice_tui.tui.screens.base import BackofficeScreen
 from backoffice_tui.tui.screens.bulk_results import BulkResults, ItemResult
+from backoffice_tui.tui.screens.columns import choose_columns, restore_columns
 from backoffice_tui.tui.screens.dialogs import (
     AskText,
     Choices,
@@ -38,6 +43,7 @@ from backoffice_tui.tui.screens.dialogs import (
     PickOne,
     pick_after_loading,
 )
+from backoffice_tui.tui.screens.export_view import ask_to_export
 from backoffice_tui.tui.screens.item import WorkItemScreen, note_draft
 from backoffice_tui.tui.screens.item_edit import EditItemDialog, EditRequest
 from backoffice_tui.tui.screens.views import ask_to_save_view, pick_view
@@ -48,12 +54,15 @@ from backoffice_tui.tui.widgets.search_box import SearchBox
 from backoffice_tui.tui.widgets.table_header import TableHeader
 from backoffice_tui.tui.workspace import workspace_of
 
+log = logging.getLogger(__name__)
+
 STATUS_CHOICES = [
     ("open", "Open (waiting, ready, in progress, blocked)"),
     *[(s.value, s.value.replace("_", " ").capitalize()) for s in WorkStatus],
     ("all", "Every status"),
 ]
 ASSIGNEE_CYCLE = (None, "me", "none")
+TAG_ALL_LIMIT = 2_000  # tagging everything a filter matches stops here
 
 
 @dataclass(frozen=True)
@@ -87,11 +96,15 @@ class QueueScreen(BackofficeScreen[None]):
         Binding("b", "act('block')", "Block", id="queue.block"),
         Binding("a", "act('assign')", "Assign", id="queue.assign"),
         Binding("n", "note", "Note", id="queue.note"),
+        Binding("N", "app.take_next", "Take next", id="queue.take_next"),
+        # u undoes a held batch while there is one (check_action), else unblocks
+        Binding("u", "undo_held", "Undo", id="queue.undo_held"),
         Binding("u", "act('unblock')", "Unblock", id="queue.unblock", show=False),
         Binding("r", "act('release')", "Release", id="queue.release", show=False),
         Binding("x", "act('skip')", "Skip (lead)", id="queue.skip", show=False),
         Binding("E", "edit_tagged", "Edit tagged", id="queue.edit_tagged", show=False),
         Binding("R", "release_tagged", "Release tagged", id="queue.release_tagged", show=False),
+        Binding("D", "done_tagged", "Done tagged", id="queue.done_tagged", show=False),
         Binding("A", "assign_tagged", "Assign tagged", id="queue.assign_tagged", show=False),
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("t", "pick_team", "Team", id="queue.team", show=False),
@@ -99,8 +112,13 @@ class QueueScreen(BackofficeScreen[None]):
         Binding("m", "cycle_assignee", "Mine/unassigned/all", id="queue.mine", show=False),
         Binding("w", "pick_assignee", "Assignee", id="queue.assignee", show=False),
         Binding("l", "toggle_overdue", "Overdue only", id="queue.overdue", show=False),
-        Binding("colon", "go_to_row", "Go to row", id="queue.goto", show=False),
-        Binding("o", "cycle_sort", "Sort", id="queue.sort", show=False),
+        Binding("number_sign", "go_to_row", "Go to row", id="queue.goto", show=False),
+        Binding("o", "pick_sort", "Sort by", id="queue.sort", show=False),
+        Binding("O", "reverse_sort", "Reverse order", id="queue.reverse", show=False),
+        Binding("C", "choose_columns", "Columns", id="queue.columns", show=False),
+        Binding("ctrl+e", "export", "Export what I see", id="queue.export", show=False),
+        Binding("asterisk", "tag_all", "Tag all matching", id="queue.tag_all", show=False),
+        Binding("U", "untag_all", "Untag all", id="queue.untag_all", show=False),
         Binding("S", "save_view", "Save view", id="queue.save_view", show=False),
         Binding("V", "open_view", "Saved views", id="queue.open_view", show=False),
         Binding("ctrl+r", "reload", "Reload", id="queue.reload", show=False),
@@ -112,6 +130,14 @@ class QueueScreen(BackofficeScreen[None]):
         def __init__(self, verb: str, outcomes: list[Outcome]) -> None:
             self.verb = verb
             self.outcomes = outcomes
+            super().__init__()
+
+    class AllTagged(Message):
+        """The items the filter matches, read to be tagged (None: too many)."""
+
+        def __init__(self, queue_filter: QueueFilter, rows: list[QueueRow] | None) -> None:
+            self.queue_filter = queue_filter
+            self.rows = rows
             super().__init__()
 
     class BatchDone(Message):
@@ -128,8 +154,11 @@ class QueueScreen(BackofficeScreen[None]):
         self.queue_filter = queue_filter or QueueFilter()
         self.title_text = title
         self.sort = QueueSort.DUE
+        self.descending = False
         self._status = ""
         self._changes_seen = 0
+        self.held_work = HeldWork(0.0)  # its window is set on mount, from the settings
+        self._held_timers: list[Timer] = []
 
     def compose(self) -> ComposeResult:
         yield AppHeader("Work queue")
@@ -144,7 +173,9 @@ class QueueScreen(BackofficeScreen[None]):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
+        self.held_work.delay = max(0.0, workspace_of(self).settings.undo_seconds)
         self._changes_seen = self.console.changes_seen
+        restore_columns(self, "queue", self.table, self.query_one(TableHeader))
         self._load()
         self.table.focus()
 
@@ -171,13 +202,14 @@ class QueueScreen(BackofficeScreen[None]):
         self.queue_filter = queue_filter
         self.title_text = title
         self.sort = sort
+        self.descending = False
         self.table.clear_tags()
         self._load()
         self.table.focus()
 
     def _load(self, keep_cursor: bool = False) -> None:
         workspace = workspace_of(self)
-        queue_filter, sort = self.queue_filter, self.sort
+        queue_filter, sort, descending = self.queue_filter, self.sort, self.descending
 
         def fetch(
             offset: int, limit: int, after: tuple[Any, ...] | None, reverse: bool
@@ -192,6 +224,7 @@ class QueueScreen(BackofficeScreen[None]):
                 offset=offset,
                 sort=sort,
                 reverse=reverse,
+                descending=descending,
             )
 
         def count() -> int:
@@ -200,7 +233,8 @@ class QueueScreen(BackofficeScreen[None]):
         if keep_cursor:
             self.table.reload()
         else:
-            self.table.show(fetch, count, sort, workspace.today())
+            self.table.show(fetch, count, sort, workspace.today(), descending=descending)
+        self.query_one(TableHeader).show_sort(sort.column, descending != (sort is QueueSort.NEWEST))
         self._show_status()
 
     def _show_status(self) -> None:
@@ -209,8 +243,12 @@ class QueueScreen(BackofficeScreen[None]):
         tagged = f" | {len(table.tagged):,} tagged" if table.tagged else ""
         title = f"{self.title_text}: " if self.title_text else ""
         status = (
-            f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label} | {total}{tagged}"
+            f"{title}{self.queue_filter.describe()} | sorted by {self.sort.label}"
+            f"{', reversed' if self.descending else ''} | {total}{tagged}"
         )
+        held = self.held_work.held
+        if held is not None:
+            status += f" | {held.waiting(self.held_work.seconds_left())} — u: undo"
         if status != self._status:  # a cursor move must not rewrite the line
             self._status = status
             self.query_one("#status", Static).update(plain(status))
@@ -335,10 +373,43 @@ class QueueScreen(BackofficeScreen[None]):
     def action_toggle_overdue(self) -> None:
         self._refilter(overdue=not self.queue_filter.overdue)
 
-    def action_cycle_sort(self) -> None:
-        sorts = list(QueueSort)
-        self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)]
+    def action_pick_sort(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is not None and value != self.sort.value:
+                self.sort, self.descending = QueueSort(value), False
+                self._load()
+
+        choices = [(s.value, s.label[:1].upper() + s.label[1:]) for s in QueueSort]
+        self.app.push_screen(PickOne("Sort the queue by", choices, self.sort.value), chosen)
+
+    def action_reverse_sort(self) -> None:
+        self.descending = not self.descending
         self._load()
+
+    def action_choose_columns(self) -> None:
+        header = self.query_one(TableHeader)
+        choose_columns(self, "queue", "Columns of the queue", self.table, header)
+
+    def action_export(self) -> None:
+        workspace = workspace_of(self)
+        queue_filter, sort, descending = self.queue_filter, self.sort, self.descending
+        columns = [column.key for column in self.table.visible_columns()]
+        total = self.table.total
+        ask_to_export(
+            self,
+            f"Export the {counted(total, 'item') if total is not None else 'items'} listed to",
+            "queue",
+            lambda: export_queue_view(
+                workspace.db,
+                workspace.actor,
+                queue_filter,
+                columns,
+                today=workspace.today(),
+                sort=sort,
+                descending=descending,
+            ),
+            total,
+        )
 
     def action_reload(self) -> None:
         self._load(keep_cursor=True)
@@ -496,8 +567,58 @@ class QueueScreen(BackofficeScreen[None]):
 
     def action_release_tagged(self) -> None:
         rows = self._tagged_rows("R releases them all")
-        if rows:
-            self._run_batch("Release tagged", rows, None)
+        if not rows:
+            return
+        started = sum(row.status == WorkStatus.IN_PROGRESS for row in rows)
+        question = f"Release the {counted(len(rows), 'tagged item')} back to their teams?" + (
+            f" {started} of them {'is' if started == 1 else 'are'} in progress." if started else ""
+        )
+
+        def confirmed(release: bool | None) -> None:
+            if release:
+                self._hold_batch(RELEASE, rows)
+
+        self.app.push_screen(Confirm(question), confirmed)
+
+    def action_tag_all(self) -> None:
+        self._read_all_matching(self.queue_filter, self.sort, self.descending)
+
+    def action_untag_all(self) -> None:
+        self.table.clear_tags()
+        self._show_status()
+
+    @work(thread=True, exclusive=True, group="queue-tag-all", exit_on_error=False)
+    def _read_all_matching(
+        self, queue_filter: QueueFilter, sort: QueueSort, descending: bool
+    ) -> None:
+        workspace = workspace_of(self)
+        today = workspace.today()
+        if count_queue(workspace.db, workspace.actor, queue_filter, today=today) > TAG_ALL_LIMIT:
+            self.post_message(self.AllTagged(queue_filter, None))
+            return
+        rows = list_queue(
+            workspace.db,
+            workspace.actor,
+            queue_filter,
+            today=today,
+            limit=TAG_ALL_LIMIT,
+            sort=sort,
+            descending=descending,
+        )
+        self.post_message(self.AllTagged(queue_filter, rows))
+
+    @on(AllTagged)
+    def _all_tagged(self, message: AllTagged) -> None:
+        if message.queue_filter != self.queue_filter:
+            return  # the filter changed meanwhile
+        if message.rows is None:
+            self.notify(
+                f"More than {TAG_ALL_LIMIT:,} items match; narrow the filter to tag them all",
+                severity="warning",
+            )
+            return
+        self.table.tag_rows(message.rows)
+        self.notify(f"Tagged {counted(len(message.rows), 'item')}", markup=False)
 
     def action_assign_tagged(self) -> None:
         rows = self._tagged_rows("A assigns them all")
@@ -540,7 +661,101 @@ class QueueScreen(BackofficeScreen[None]):
     @on(BatchDone)
     def _batch_done(self, message: BatchDone) -> None:
         labels = {row.id: f"#{row.id} {row.order_code} / {row.step}" for row in message.rows}
+        if self.app.screen is not self:  # committed on leaving: said, not shown over another
+            self._say_batch_done(message)
+            return
         self.table.tagged.difference_update(o.item_id for o in message.outcomes if o.applied)
         self._load(keep_cursor=True)
         results = [ItemResult(labels[o.item_id], o.error) for o in message.outcomes]
         self.app.push_screen(BulkResults(message.title, results))
+
+    # --- tagged items held for the undo window (held_work.py) ------------------------
+
+    def action_done_tagged(self) -> None:
+        rows = self._tagged_rows("D finishes them all")
+        if not rows:
+            return
+
+        def confirmed(finish: bool | None) -> None:
+            if finish:
+                self._hold_batch(DONE, rows)
+
+        self.app.push_screen(Confirm(f"Finish {counted(len(rows), 'tagged item')}?"), confirmed)
+
+    def _hold_batch(self, verb: str, rows: list[QueueRow]) -> None:
+        """Hold the batch for the undo window (at once with a window of 0);
+        a batch held before is committed now."""
+        self._commit_held()
+        batch = self.held_work.hold(verb, rows)
+        if self.held_work.delay <= 0:
+            self._commit_held()
+            return
+        self._held_timers = [
+            self.set_timer(self.held_work.delay, self._commit_held, name="held-work"),
+            self.set_interval(1.0, self._show_status, name="held-work-countdown"),
+        ]
+        self.notify(f"{batch.waiting(self.held_work.seconds_left())} — u: undo", markup=False)
+        self._held_changed()
+
+    def _held_changed(self) -> None:
+        self._show_status()
+        self.refresh_bindings()
+
+    def _stop_held_timers(self) -> None:
+        for timer in self._held_timers:
+            timer.stop()
+        self._held_timers = []
+
+    def _commit_held(self) -> None:
+        """The window ended (or the queue is left): commit what is held."""
+        self._stop_held_timers()
+        batch = self.held_work.take()
+        if batch is not None:
+            self._commit_batch(batch)
+            self._held_changed()
+
+    @work(thread=True, group="queue-held", exit_on_error=False)
+    def _commit_batch(self, batch: HeldBatch) -> None:
+        outcomes = commit_batch(workspace_of(self).context(), batch)
+        self.post_message(self.BatchDone(batch.title, list(batch.rows), outcomes))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo_held":
+            return self.held_work.held is not None  # else u is unblock
+        return super().check_action(action, parameters)
+
+    def action_undo_held(self) -> None:
+        self._stop_held_timers()
+        batch = self.held_work.undo()
+        if batch is None:
+            return
+        self.notify(f"undone: {batch.title.lower()} ({counted(len(batch.rows), 'item')})")
+        self._held_changed()
+
+    def on_screen_suspend(self) -> None:
+        self._commit_held()
+
+    def on_unmount(self) -> None:
+        """Quitting: what is held is committed before the console ends."""
+        self._stop_held_timers()
+        batch = self.held_work.take()
+        if batch is None:
+            return
+        outcomes = commit_batch(workspace_of(self).context(), batch)
+        for outcome in outcomes:
+            if outcome.error:
+                log.warning(
+                    "%s: #%s not committed: %s", batch.title, outcome.item_id, outcome.error
+                )
+
+    def _say_batch_done(self, message: BatchDone) -> None:
+        failed = [o for o in message.outcomes if o.error]
+        summary = f"{message.title}: {len(message.outcomes) - len(failed)} done" + (
+            f", {len(failed)} refused" if failed else ""
+        )
+        details = "\n".join(f"#{o.item_id}: {o.error}" for o in failed[:5])
+        self.notify(
+            f"{summary}\n{details}" if failed else summary,
+            severity="warning" if failed else "information",
+            markup=False,
+        )

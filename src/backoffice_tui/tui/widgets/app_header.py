@@ -17,6 +17,7 @@ class AppHeader(Widget):
 
     offline_since: reactive[datetime | None] = reactive(None)
     screen_title: reactive[str] = reactive("")
+    notifications_new: reactive[int] = reactive(0)
 
     def __init__(self, title: str) -> None:
         super().__init__()
@@ -30,6 +31,11 @@ class AppHeader(Widget):
         self.refresh()
         # the app's reactive, so that screens shown after going offline say so too
         self.watch(self.app, "offline_since", self._follow_app, init=True)
+        if hasattr(self.app, "notifications_new"):
+            self.watch(self.app, "notifications_new", self._follow_notifications, init=True)
+
+    def _follow_notifications(self, count: int) -> None:
+        self.notifications_new = count
 
     def _follow_app(self, since: datetime | None) -> None:
         self.offline_since = since
@@ -40,6 +46,12 @@ class AppHeader(Widget):
             if self.offline_since
             else Content.styled("online", "$success")
         )
+        if self.notifications_new:
+            # what landed on me (! lists it), kept whole beside the connection state
+            count = "99+" if self.notifications_new >= 100 else str(self.notifications_new)
+            state = Content.assemble(
+                Content.styled(f"{count} new (!)", "bold $warning"), " | ", state
+            )
         # the database label last, so that it is what a narrow screen cuts first
         left = Content.assemble(
             Content.styled(" backoffice", "bold"),

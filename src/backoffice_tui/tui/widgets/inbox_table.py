@@ -10,7 +10,13 @@ from textual.binding import Binding, BindingType
 
 from backoffice_tui.domain.approvals import RequestState
 from backoffice_tui.services.approvals.read import InboxRow
-from backoffice_tui.tui.widgets.virtual_table import Column, Count, Fetch, VirtualTable
+from backoffice_tui.tui.widgets.virtual_table import (
+    Column,
+    Count,
+    Fetch,
+    VirtualTable,
+    customer_text,
+)
 
 SUBJECT_KINDS = {"work_item": "step", "handoff": "handoff", "order": "order"}
 
@@ -72,13 +78,13 @@ def when_text(moment: datetime | None, today: date) -> str:
 
 def _columns(via_title: str) -> tuple[Column, ...]:
     return (
-        Column("due", "DUE", 6),
-        Column("kind", "KIND", 7, min_screen=110),
-        Column("title", "SUBJECT", 16, flex=3),
-        Column("customer", "CUSTOMER", 10, flex=2),
+        Column("due", "DUE", 6, sortable=True),
+        Column("kind", "KIND", 7, min_screen=110, sortable=True),
+        Column("title", "SUBJECT", 16, flex=3, sortable=True),
+        Column("customer", "CUSTOMER", 10, flex=2, sortable=True),
         Column("stage", "STAGE", 10, flex=1),
-        Column("requester", "REQUESTER", 9, min_screen=100),
-        Column("since", "SINCE", 5),
+        Column("requester", "REQUESTER", 9, min_screen=100, sortable=True),
+        Column("since", "SINCE", 5, sortable=True),
         Column("via", via_title, 9, flex=1),
     )
 
@@ -113,9 +119,7 @@ class ApprovalTable(VirtualTable[Listed]):
         if key == "customer":
             if not item.customer_code:
                 return "-"
-            if width < 20:
-                return item.customer_name or item.customer_code
-            return f"{item.customer_code} {item.customer_name or ''}"
+            return customer_text(item.customer_code, item.customer_name or "", width)
         if key == "stage":
             return stage_text(item)
         if key == "requester":

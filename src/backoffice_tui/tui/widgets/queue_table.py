@@ -13,6 +13,7 @@ from backoffice_tui.tui.widgets.virtual_table import (
     Count,
     Fetch,
     VirtualTable,
+    customer_text,
 )
 
 __all__ = ["WINDOW", "QueueTable"]
@@ -20,15 +21,16 @@ __all__ = ["WINDOW", "QueueTable"]
 
 class QueueTable(VirtualTable[QueueRow]):
     COLUMNS = (
-        Column("id", "ID", 7),
-        Column("customer", "CUSTOMER", 12, flex=3),
-        Column("order", "ORDER", 13),
-        Column("service", "SERVICE", 10, flex=1, min_screen=100),
-        Column("step", "STEP", 10, flex=2),
-        Column("team", "TEAM", 12, min_screen=120),
-        Column("assignee", "ASSIGNEE", 9),
-        Column("status", "STATUS", 11),
-        Column("due", "DUE", 10),
+        Column("id", "ID", 7, sortable=True, keep=True),
+        Column("customer", "CUSTOMER", 12, flex=3, sortable=True),
+        Column("order", "ORDER", 13, sortable=True),
+        Column("service", "SERVICE", 10, flex=1, min_screen=100, sortable=True),
+        Column("step", "STEP", 10, flex=2, sortable=True),
+        Column("team", "TEAM", 12, min_screen=120, sortable=True),
+        Column("assignee", "ASSIGNEE", 9, sortable=True),
+        Column("status", "STATUS", 11, sortable=True),
+        Column("due", "DUE", 10, sortable=True),
+        Column("priority", "PRI", 3, sortable=True, hidden=True),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_tag", "Tag", id="queue.tag"),
@@ -37,6 +39,7 @@ class QueueTable(VirtualTable[QueueRow]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sort = QueueSort.DUE
+        self.descending = False
         self.today = date.today()
 
     def show(
@@ -46,18 +49,17 @@ class QueueTable(VirtualTable[QueueRow]):
         sort: QueueSort,
         today: date,
         keep_cursor_on: int | None = None,
+        descending: bool = False,
     ) -> None:
-        self.sort, self.today = sort, today
+        self.sort, self.descending, self.today = sort, descending, today
         self.load(fetch, count, keep_cursor_on)
 
     def row_key(self, row: QueueRow) -> tuple[Any, ...]:
         return row.sort_key(self.sort)
 
     def cell_text(self, row: QueueRow, key: str, width: int) -> str:
-        if key == "customer":  # a narrow column shows the name alone
-            if width < 20:
-                return row.customer_name
-            return f"{row.customer_code} {row.customer_name}"
+        if key == "customer":
+            return customer_text(row.customer_code, row.customer_name, width)
         if key == "order":
             return row.order_code
         if key == "status":

@@ -4,6 +4,7 @@ from typing import Any
 
 from rich.style import Style
 
+from backoffice_tui.domain.event_words import event_words
 from backoffice_tui.services.customers.timeline import TimelineEntry
 from backoffice_tui.tui.widgets.virtual_table import Column, VirtualTable
 
@@ -27,6 +28,8 @@ class TimelineTable(VirtualTable[TimelineEntry]):
             return row.at.astimezone().strftime("%Y-%m-%d %H:%M")
         if key == "order":
             return row.order_code or "-"
+        if key == "kind":
+            return event_words(row.kind)
         return super().cell_text(row, key, width)
 
     def cell_style(self, row: TimelineEntry, key: str) -> Style:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, on, work
@@ -49,13 +50,37 @@ class Column:
     width: int  # minimum cells
     flex: int = 0  # share of the spare width
     min_screen: int = 0  # shown only when the table is at least this wide
+    sortable: bool = False  # the list can be sorted by it (``key`` names the sort)
+    hidden: bool = False  # offered in the columns dialog, not shown until chosen
+    keep: bool = False  # never dropped, however narrow the screen (the id)
+
+
+def customer_text(code: str, name: str, width: int) -> str:
+    """A customer in ``width`` cells: code and name when both fit, else the
+    name alone (a double-width name gets the cells before the code does)."""
+    if not name:
+        return code
+    if width < 20 or cell_len(code) + 1 + cell_len(name) > width:
+        return name
+    return f"{code} {name}"
+
+
+def shown_by_default(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    return tuple(c for c in columns if not c.hidden)
 
 
 def layout_columns(columns: tuple[Column, ...], width: int) -> list[tuple[Column, int]]:
     """The columns that fit ``width`` (one cell for the tag mark, one space
-    between columns) and their widths."""
-    shown = [c for c in columns if width >= c.min_screen]
-    fixed = 1 + sum(c.width for c in shown) + len(shown) - 1
+    between columns) and their widths. When even their minimum widths do not
+    fit, the rightmost columns give way, never one that must stay."""
+    shown = [c for c in columns if width >= c.min_screen or c.keep]
+
+    def needed(listed: list[Column]) -> int:
+        return 1 + sum(c.width for c in listed) + len(listed) - 1
+
+    while needed(shown) > width and len(shown) > 1 and any(not c.keep for c in shown):
+        shown.remove(next(c for c in reversed(shown) if not c.keep))
+    fixed = needed(shown)
     spare = max(0, width - fixed)
     flex_total = sum(c.flex for c in shown) or 1
     flexible = [c for c in shown if c.flex]
@@ -149,11 +174,24 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
         self._requested: set[int] = set()
         self._generation = 0
         self.tagged: set[int] = set()
+        # rows tagged without being read into view (tag everything the filter matches)
+        self._tagged_rows: dict[int, RowT] = {}
         self._pending_cursor_id: int | None = None
         # rows of the previous read, shown while a reload reads them again
         self._stale: dict[int, RowT] = {}
         self._flashing: set[int] = set()
         self._flash_timer: Timer | None = None
+        self.columns = shown_by_default(self.COLUMNS)  # in order, as chosen
+
+    def visible_columns(self) -> list[Column]:
+        """The columns drawn now, at the table's width."""
+        width = self.scrollable_content_region.width
+        return [column for column, _ in layout_columns(self.columns, width)]
+
+    def show_columns(self, columns: tuple[Column, ...]) -> None:
+        if columns != self.columns:
+            self.columns = columns
+            self.refresh()
 
     @property
     def ellipsis(self) -> str:
@@ -296,8 +334,11 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
 
     def tagged_or_current(self) -> list[RowT]:
         if self.tagged:
-            rows = {**self._stale, **self._rows}.values()
-            return [row for row in rows if self.row_id(row) in self.tagged]
+            rows = {
+                **{self.row_id(row): row for row in self._tagged_rows.values()},
+                **{self.row_id(row): row for row in {**self._stale, **self._rows}.values()},
+            }
+            return [row for row_id, row in rows.items() if row_id in self.tagged]
         row = self.current_row
         return [row] if row is not None else []
 
@@ -359,7 +400,16 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
         self.post_message(self.TagsChanged())
         self._move(self.cursor + 1)
 
+    def tag_rows(self, rows: list[RowT]) -> None:
+        """Tag these rows, loaded or not (everything a filter matches)."""
+        for row in rows:
+            self._tagged_rows[self.row_id(row)] = row
+        self.tagged |= set(self._tagged_rows)
+        self.refresh()
+        self.post_message(self.TagsChanged())
+
     def clear_tags(self) -> None:
+        self._tagged_rows.clear()
         if self.tagged:
             self.tagged.clear()
             self.refresh()
@@ -398,7 +448,7 @@ class VirtualTable(ReportsWorkerFailures, ScrollView, Generic[RowT], can_focus=T
         mark_style = base + self.get_component_rich_style("virtual-table--tagged")
         segments = [Segment("*", mark_style) if tagged else Segment(" ", base)]
         ellipsis = self.ellipsis
-        for n, (column, column_width) in enumerate(layout_columns(self.COLUMNS, width)):
+        for n, (column, column_width) in enumerate(layout_columns(self.columns, width)):
             style = base if is_cursor else base + self.cell_style(row, column.key)
             if n:
                 segments.append(Segment(" ", base))

@@ -1,0 +1,1 @@
+"""Going anywhere: which record an id or a code names (``records.py``)."""

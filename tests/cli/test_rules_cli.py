@@ -1,0 +1,55 @@
+"""``backoffice rules``: load, list, show, enable/disable, test, run,
+history and rate, through the real command line on both backends."""
+
+from pathlib import Path
+
+from backoffice_tui.resources import sample_data_dir
+from tests.cli.support import as_operator, fails, ok, ok_json
+
+RULES = sorted(str(p) for p in (sample_data_dir() / "rules").glob("*.toml"))
+
+
+def test_the_demo_rules_load_list_show_and_test(demo_url: str) -> None:
+    admin = as_operator(demo_url, "admin-ito")
+    out = ok(*admin, "rules", "load", *RULES).stdout
+    assert "assign-surveys version 1: loaded" in out
+    assert "assign-surveys version 1: unchanged" in ok(*admin, "rules", "load", *RULES).stdout
+    rows = ok_json(*admin, "rules", "list")
+    assert len(rows) == len(RULES) and all(r["enabled"] for r in rows)
+    shown = ok(*admin, "rules", "show", "approve-expired-cards").stdout
+    assert 'do = "approve"' in shown and "version" in shown
+    report = ok_json(*admin, "rules", "test", "waiting-reminder")
+    assert report["rule"] == "waiting-reminder" and report["events_30_days"] is None
+    events = ok_json(*admin, "rules", "test", "assign-surveys")
+    assert events["events_seen"] >= events["events_30_days"] >= 0
+    ok(*admin, "rules", "disable", "waiting-reminder")
+    assert "already disabled" in ok(*admin, "rules", "disable", "waiting-reminder").stdout
+    listed = {r["name"]: r["enabled"] for r in ok_json(*admin, "rules", "list")}
+    assert listed["waiting-reminder"] is False
+
+
+def test_rules_run_fires_time_rules_once_and_history_shows_them(demo_url: str) -> None:
+    admin = as_operator(demo_url, "admin-ito")
+    ok(*admin, "rules", "load", *RULES)
+    first = ok_json(*admin, "rules", "run")
+    assert "reminders" in first and isinstance(first["firings"], list)
+    again = ok_json(*admin, "rules", "run")
+    keys = {(f["rule"], f["fire_key"]) for f in first["firings"]}
+    assert not keys & {(f["rule"], f["fire_key"]) for f in again["firings"]}
+    history = ok_json(*admin, "rules", "history")
+    assert len(history) >= len([f for f in first["firings"] if f["outcome"] != "already"])
+    rate = ok_json(*admin, "rules", "rate", "--weeks", "2")
+    assert 0 <= rate["overall"] <= 1
+
+
+def test_bad_input_is_one_clear_line(demo_url: str, tmp_path: Path) -> None:
+    admin = as_operator(demo_url, "admin-ito")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[trigger]\nevent = "work_item.ready"\n', encoding="utf-8")
+    fails(*admin, "rules", "load", str(bad), contains="at least one [[actions]]")
+    fails(*admin, "rules", "load", str(tmp_path / "absent.toml"), contains="no file")
+    fails(*admin, "rules", "show", "nothing-here", contains="no rule 'nothing-here'")
+    fails(*admin, "rules", "test", "nothing-here", contains="no rule")
+    operator = as_operator(demo_url, "sato")
+    fails(*operator, "rules", "load", *RULES, contains="only an admin")
+    assert ok_json(*admin, "rules", "list") == []

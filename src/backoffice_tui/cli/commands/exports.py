@@ -27,6 +27,7 @@ from backoffice_tui.services.exports.rows import (
     export_view,
 )
 from backoffice_tui.services.insight.process_log import process_log
+from backoffice_tui.services.insight.tables import ReportTable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,7 +56,16 @@ def _output_options(function: F) -> F:
     return function
 
 
-def _write(table: ExportTable, fmt: str | None, output: str, force: bool, as_json: bool) -> None:
+def write_table(
+    table: ExportTable | ReportTable,
+    fmt: str | None,
+    output: str,
+    force: bool,
+    as_json: bool,
+    subject: str = "",
+) -> None:
+    """A table to FILE or standard output, in the format asked or its suffix's;
+    ``subject`` names it in the line said (``the sla report: ``)."""
     chosen = chosen_format(fmt, output)
     if output == "-":
         if chosen == ExportFormat.XLSX:
@@ -67,7 +77,7 @@ def _write(table: ExportTable, fmt: str | None, output: str, force: bool, as_jso
     if as_json:
         print_json({"output": str(path), "format": chosen.value, "rows": count})
     else:
-        say(f"exported {count} rows to {path} ({chosen.value})")
+        say(f"exported {subject}{count} rows to {path} ({chosen.value})")
 
 
 @click.group()
@@ -86,7 +96,7 @@ def queue_command(
     queue_filter = queue_filter_from(**filters)
     actor = state.actor() if queue_filter.assignee == "me" else None
     table = export_queue(state.database(), actor, queue_filter, today=date.today())
-    _write(table, fmt, output, force, as_json)
+    write_table(table, fmt, output, force, as_json)
 
 
 @export.command("customers")
@@ -97,7 +107,7 @@ def customers_command(
     state: CliState, search: str | None, fmt: str | None, output: str, force: bool, as_json: bool
 ) -> None:
     """Customers by code, in the columns an import of customers reads back."""
-    _write(export_customers(state.database(), search), fmt, output, force, as_json)
+    write_table(export_customers(state.database(), search), fmt, output, force, as_json)
 
 
 @export.command("events")
@@ -116,7 +126,7 @@ def events_command(
 ) -> None:
     """Events, oldest first."""
     table = export_events(state.database(), customer=customer, since=since_id)
-    _write(table, fmt, output, force, as_json)
+    write_table(table, fmt, output, force, as_json)
 
 
 @export.command("view")
@@ -128,7 +138,7 @@ def view_command(
 ) -> None:
     """A saved view: your own, or one shared with your teams."""
     table = export_view(state.database(), state.actor(), name, today=date.today())
-    _write(table, fmt, output, force, as_json)
+    write_table(table, fmt, output, force, as_json)
 
 
 @export.command("process-log")

@@ -2,16 +2,16 @@
 
 import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import click
 
 from backoffice_tui.cli.commands._options import json_option
-from backoffice_tui.cli.output import print_json, print_table, say
+from backoffice_tui.cli.commands.exports import write_table
+from backoffice_tui.cli.output import print_table, say
 from backoffice_tui.cli.state import CliState, pass_state
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.domain.written_dates import written_date
-from backoffice_tui.io.writers import ExportFormat, chosen_format, write_file, write_stream
+from backoffice_tui.io.writers import ExportFormat, write_stream
 from backoffice_tui.services.insight.filters import InsightFilter
 from backoffice_tui.services.insight.tables import REPORT_KINDS, report_table
 
@@ -99,15 +99,4 @@ def report(
             return
         print_table(table.columns, table.rows)
         return
-    chosen = chosen_format(fmt, output)
-    if output == "-":
-        if chosen == ExportFormat.XLSX:
-            raise click.UsageError("XLSX cannot go to standard output; give --output FILE.xlsx")
-        write_stream(sys.stdout, chosen, table.columns, table.rows)
-        return
-    path = Path(output)
-    count = write_file(path, chosen, table.title, table.columns, table.rows, force=force)
-    if as_json:
-        print_json({"output": str(path), "format": chosen.value, "rows": count})
-    else:
-        say(f"wrote the {kind} report ({count} rows) to {path} ({chosen.value})")
+    write_table(table, fmt, output, force, as_json, subject=f"the {kind} report: ")

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_console import prepare
 from report import heading, table, verdict
 from tests.tui.pty_session import PtySession
 
@@ -49,31 +50,6 @@ REPORT_TARGET_S = 2.0
 PAINT_TARGET_RATIO = 1.5
 USER = "yamamoto"  # a build operator in every generated database
 BIG_DB = "insight.db"
-
-
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "backoffice_tui.cli.main", *args]
-
-
-def prepare(path: Path, work_items: int) -> None:
-    if path.exists():
-        return
-    url = f"sqlite:///{path}"
-    subprocess.run(cli("--database", url, "db", "upgrade"), check=True, capture_output=True)
-    subprocess.run(
-        cli(
-            "--database",
-            url,
-            "demo",
-            "generate",
-            "--customers",
-            str(max(10, work_items // 50)),
-            "--work-items",
-            str(work_items),
-        ),
-        check=True,
-        capture_output=True,
-    )
 
 
 def time_reports(url: str, repeat: int) -> list[tuple[str, float | None, str]]:

@@ -28,9 +28,8 @@ import psycopg
 from tests.postgres_server import remove_server, start_server
 
 from backoffice_tui.services.connection import open_database, upgrade_schema
-from backoffice_tui.services.events import record_event
+from backoffice_tui.services.events import ChangeFeed, record_event
 from backoffice_tui.store.base import utc_now
-from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 
 POLL_INTERVAL = 1.0

@@ -39,6 +39,7 @@ from backoffice_tui.services.customers.records import (
     add_customer,
     edit_customer,
 )
+from backoffice_tui.services.events import ChangeFeed
 from backoffice_tui.services.handoffs import actions as handoffs
 from backoffice_tui.services.handoffs.documents import add_document, add_revision
 from backoffice_tui.services.imports import ImportOptions, RecordKind, run_import
@@ -60,7 +61,6 @@ from backoffice_tui.store.models import (
     User,
     WorkItem,
 )
-from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from tests.cli.support import fails, ok, ok_json
 from tests.conftest import DEMO_YOU, approve_through, pg_admin, resolve_actor_for

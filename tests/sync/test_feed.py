@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from backoffice_tui.services.connection import open_database
-from backoffice_tui.services.events import record_event
+from backoffice_tui.services.events import ChangeFeed, record_event
 from backoffice_tui.store.base import utc_now
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.schema import current_revision, head_revision, upgrade
-from backoffice_tui.sync.feed import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from tests.conftest import pg_admin
 

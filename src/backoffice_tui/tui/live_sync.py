@@ -22,7 +22,7 @@ from textual.app import App
 
 from backoffice_tui.domain.errors import DatabaseUnavailable
 from backoffice_tui.services.connection import jittered
-from backoffice_tui.sync.feed import ChangeFeed
+from backoffice_tui.services.events import ChangeFeed
 from backoffice_tui.sync.listener import ChangeListener
 from backoffice_tui.tui.messages import ChangesArrived, FeedRead
 from backoffice_tui.tui.workspace import Workspace

@@ -7,7 +7,7 @@ Create Date: 2026-11-24 10:00:00
 The change feed must deliver every event exactly once although ids handed
 out by concurrent transactions can commit out of order. On PostgreSQL each
 event row records the id of the transaction that wrote it, so that a reader
-can tell from a snapshot which writers have committed (see sync/feed.py);
+can tell from a snapshot which writers have committed (see the change feed in services/events.py);
 a statement-level trigger wakes listeners with ``pg_notify``. On SQLite
 writes are serialized, so the column stays empty and the id is commit order.
 """

@@ -1,7 +1,7 @@
 """Automation rules: how far behind ``rules serve`` runs, and how long
 ``rules run`` takes over a million work items.
 
-    python bench/bench_rules.py [--seconds 10] [--big /tmp/bench_rules/1m.db]
+    python bench/bench_rules.py [--seconds 10] [--big FILE]
                                 [--skip-postgres] [--skip-big]
 
 1. Runner lag. A writer process adds notes to work items at a steady rate
@@ -309,7 +309,9 @@ def big_section(big: Path) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--big", type=Path, default=Path("/tmp/bench_rules/1m.db"))
+    parser.add_argument(
+        "--big", type=Path, default=Path(tempfile.gettempdir()) / "bench_rules" / "1m.db"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args()

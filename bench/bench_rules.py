@@ -252,6 +252,7 @@ def big_section(big: Path) -> bool:
     shutil.copyfile(big, copy)
     db = open_database(f"sqlite:///{copy}")
     try:
+        upgrade_schema(db)  # a file made by an older version
         with db.read() as session:
             count = session.scalar(select(text("count(*)")).select_from(WorkItem))
         with db.write() as session:

@@ -42,7 +42,7 @@ def test_the_table_for_people_and_an_empty_report(lab_url: str) -> None:
     assert out.splitlines()[0].split()[:4] == ["service", "step", "name", "team"]
     assert any(line.split()[:2] == ["lab", "intake"] for line in out.splitlines())
     empty = ok("--database", lab_url, "report", "rework", *PERIOD).stdout
-    assert empty == "nothing to report for template Insight lab in the period\n"
+    assert empty == "nothing to report for template Insight lab; 2026-10-26 to 2026-11-29\n"
 
 
 def test_csv_and_xlsx_files(lab_url: str, tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ RULES = sorted(str(p) for p in (sample_data_dir() / "rules").glob("*.toml"))
 
 def test_the_demo_rules_load_list_show_and_test(demo_url: str) -> None:
     admin = as_operator(demo_url, "admin-ito")
-    out = ok(*admin, "rules", "load", *RULES).stdout
-    assert "assign-surveys version 1: loaded" in out
+    # the demo holds its rules already: loading the same files changes nothing
+    assert len(ok_json(*admin, "rules", "list")) == len(RULES)
     assert "assign-surveys version 1: unchanged" in ok(*admin, "rules", "load", *RULES).stdout
     rows = ok_json(*admin, "rules", "list")
     assert len(rows) == len(RULES) and all(r["enabled"] for r in rows)
@@ -52,4 +52,4 @@ def test_bad_input_is_one_clear_line(demo_url: str, tmp_path: Path) -> None:
     fails(*admin, "rules", "test", "nothing-here", contains="no rule")
     operator = as_operator(demo_url, "sato")
     fails(*operator, "rules", "load", *RULES, contains="only an admin")
-    assert ok_json(*admin, "rules", "list") == []
+    assert [r["name"] for r in ok_json(*admin, "rules", "list")] == [Path(p).stem for p in RULES]

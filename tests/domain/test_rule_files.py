@@ -113,5 +113,45 @@ def test_every_demo_rule_parses() -> None:
         "comment",
         "approve",
         "finish",
+        "handoff",
+        "follow_up",
         "file_application",
     }
+
+
+ACTING = 'name = "r"\n[trigger]\nevery_minutes = 5\n[[actions]]\n'
+
+
+def test_handoff_and_follow_up_actions_parse() -> None:
+    handoff = parse_rule(
+        tomllib.loads(
+            ACTING + 'do = "handoff"\nsubmit = true\nanswers = { circuit-id = "{order}" }\n'
+        ),
+        "r.toml",
+    ).actions[0]
+    assert (handoff.option("submit"), handoff.option("answers")) == (
+        True,
+        {"circuit-id": "{order}"},
+    )
+    follow = parse_rule(
+        tomllib.loads(ACTING + 'do = "follow_up"\nservice = "cloud"\npriority = 2\n'), "r.toml"
+    ).actions[0]
+    assert (follow.option("service"), follow.option("priority")) == (["cloud"], 2)
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ('do = "handoff"\nsubmit = "yes"\n', "'submit' is true or false"),
+        ('do = "handoff"\nanswers = { circuit-id = 1 }\n', "'answers' is a table of texts"),
+        ('do = "handoff"\nanswers = "all"\n', "'answers' is a table of texts"),
+        ('do = "follow_up"\n', "'service' is a service code"),
+        ('do = "follow_up"\nservice = []\n', "'service' is a service code"),
+        ('do = "follow_up"\nservice = ["cloud", 3]\n', "'service' is a service code"),
+        ('do = "follow_up"\nservice = "cloud"\npriority = 0\n', "1 (most urgent) to 4"),
+        ('do = "follow_up"\nservice = "cloud"\ntitle = 5\n', "'title' must be text"),
+    ],
+)
+def test_bad_handoff_and_follow_up_actions_say_what_is_wrong(action: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        rule(ACTING + action)

@@ -313,7 +313,7 @@ def test_who_may_read_an_application(kind_loaded: Database, as_user: AsUser) -> 
 
 def demo_actors(db: Database) -> dict[str, Actor]:
     with db.read() as session:
-        logins = list(session.scalars(select(User.login)))
+        logins = list(session.scalars(select(User.login).where(User.login.not_like("rule:%"))))
     return {login: resolve_actor_for(db, login) for login in logins}
 
 

@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from backoffice_tui.domain.errors import InvalidInput, NotFound
+from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import record_event
+from backoffice_tui.services.insight.approval_times import approval_report, approval_requests
 from backoffice_tui.services.insight.automation import automated_items, automation_report
 from backoffice_tui.services.insight.compare import compare_versions
 from backoffice_tui.services.insight.filters import InsightFilter, StepKey
@@ -26,7 +28,7 @@ from backoffice_tui.services.work import lifecycle
 from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.services.work.templates import load_template_text
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import Customer, OrderLine, WorkItem
+from backoffice_tui.store.models import ApprovalRequest, Customer, OrderLine, WorkItem
 from tests.conftest import resolve_actor_for
 
 # Monday 2 November 2026, 09:00 UTC
@@ -403,3 +405,57 @@ def test_automation_rate_is_the_share_of_transitions_rules_made(lab: Lab) -> Non
     assert (row.service, row.version, row.transitions, row.by_rules) == ("lab", 1, 3, 1)
     assert row.rate == pytest.approx(1 / 3)
     assert automated_items(lab.db, lab_filter(), NOW, "lab", 1) == (by_rule,)
+
+
+# --- approvals: the requests a figure counts ---------------------------------------
+
+
+def _request_of(db: Database, item_id: int) -> int:
+    with db.read() as session:
+        found = session.scalar(
+            select(ApprovalRequest.id).where(
+                ApprovalRequest.subject_kind == "work_item", ApprovalRequest.subject_id == item_id
+            )
+        )
+    assert found is not None
+    return found
+
+
+def test_approval_figures_list_exactly_the_requests_they_count(lab: Lab) -> None:
+    requests = []
+    for n in range(3):
+        intake, build, review = lab.at(T0).order()
+        lab.start("tanaka", intake, T0 + n * DAY / 8)
+        lab.done("tanaka", intake, T0 + DAY)
+        lab.start("yamamoto", build, T0 + DAY)
+        lab.done("yamamoto", build, T0 + 2 * DAY)
+        lab.start("david", review, T0 + 3 * DAY)  # asks for the design review
+        requests.append(_request_of(lab.db, review))
+    first, second, undecided = requests
+    approvals.approve(lab.at(T0 + 3 * DAY + DAY / 4).as_user("sato"), first)
+    approvals.send_back(lab.at(T0 + 3 * DAY + DAY / 2).as_user("kobayashi"), second, "sketch")
+    approvals.reapply(lab.at(T0 + 4 * DAY).as_user("david"), second)
+    approvals.approve(lab.at(T0 + 5 * DAY).as_user("sato"), second)
+
+    report = approval_report(lab.db, lab_filter(), NOW)
+    (stage,) = report.stages
+    assert (stage.stage, stage.decisions) == ("Design review", 3)
+    by_stage = approval_requests(lab.db, lab_filter(), NOW, stage="Design review")
+    assert [(r.id, r.decisions) for r in by_stage] == [(first, 1), (second, 2)]
+    assert undecided not in {r.id for r in by_stage}
+    totals = {a.approver: a.total for a in report.approvers}
+    assert totals == {"sato": 2, "kobayashi": 1}
+    for approver, total in totals.items():
+        counted = approval_requests(lab.db, lab_filter(), NOW, approver=approver)
+        assert sum(r.decisions for r in counted) == total
+    assert [r.id for r in approval_requests(lab.db, lab_filter(), NOW, approver="kobayashi")] == [
+        second
+    ]
+    assert approval_requests(lab.db, lab_filter(), NOW, delegated=True) == []
+    assert approval_requests(lab.db, lab_filter(), NOW, stage="No such stage") == []
+    # outside the period nothing is counted, so nothing is listed
+    later = lab_filter(since=date(2026, 11, 20))
+    assert approval_report(lab.db, later, NOW).stages == ()
+    assert approval_requests(lab.db, later, NOW) == []
+    with pytest.raises(NotFound, match="no team"):
+        approval_requests(lab.db, lab_filter(team="no-such-team"), NOW)

@@ -5,10 +5,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from backoffice_tui.domain.errors import InvalidInput, PermissionDenied
-from backoffice_tui.services.context import Context
 from backoffice_tui.services.rules.definitions import (
     list_rules,
     live_rules,
@@ -19,7 +18,6 @@ from backoffice_tui.services.rules.feed import RuleFeed
 from backoffice_tui.services.rules.history import automation_rate, history, try_rule
 from backoffice_tui.services.rules.runner import (
     fire,
-    handle_events,
     plans_for_events,
     retry_due,
     run_once,
@@ -33,49 +31,23 @@ from backoffice_tui.store.models import (
     RuleCausedEvent,
     RuleCursor,
     RuleFiring,
-    Team,
     User,
     WorkItem,
 )
-
-MakeContext = Callable[[str], Context]
-
-
-def load(db: Database, source: str) -> None:
-    with db.write() as session:
-        load_rule_text(session, "demo", source, "test.toml")
-
-
-def open_item(db: Database, team: str, status: str = "ready") -> int:
-    with db.read() as session:
-        item_id = session.scalar(
-            select(WorkItem.id)
-            .join(Team, Team.id == WorkItem.team_id)
-            .where(Team.code == team, WorkItem.status == status)
-            .order_by(WorkItem.id)
-            .limit(1)
-        )
-        assert item_id is not None
-        return item_id
+from tests.services.rule_helpers import (
+    MakeContext,
+    count,
+    item_of,
+    keep_demo_rules,
+    load,
+    open_item,
+    serve_once,
+)
 
 
-def item_of(db: Database, item_id: int) -> WorkItem:
-    with db.read() as session:
-        return session.get_one(WorkItem, item_id)
-
-
-def serve_once(db: Database, name: str = "serve") -> list[str]:
-    """What one pass of a runner over the new events fires, with its cursor saved."""
-    feed = RuleFeed(db, name)
-    feed.resume()
-    firings = handle_events(db, live_rules(db), feed.read())
-    feed.save()
-    return [f.outcome for f in firings]
-
-
-def count(db: Database, model: type) -> int:
-    with db.read() as session:
-        return session.scalar(select(func.count()).select_from(model)) or 0
+@pytest.fixture(autouse=True)
+def _only_the_tests_rules(demo_db: Database) -> None:
+    keep_demo_rules(demo_db)
 
 
 NOTE_RAISES_PRIORITY = """

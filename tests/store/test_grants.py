@@ -192,7 +192,7 @@ def test_the_privileges_are_exactly_those_the_services_need(team: Team) -> None:
     assert service.pop("alembic_version") == {"SELECT"}
     for table in ("events", "approval_decisions", "document_revisions"):
         assert service.pop(table) == {"SELECT", "INSERT"}, table
-    for table in ("approval_stage_approvers", "team_memberships"):
+    for table in ("approval_stage_approvers", "team_memberships", "work_item_stays"):
         assert service.pop(table) == {"SELECT", "INSERT", "UPDATE", "DELETE"}, table
     assert len(service) > 15
     assert all(granted == {"SELECT", "INSERT", "UPDATE"} for granted in service.values()), service

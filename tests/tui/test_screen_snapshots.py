@@ -46,12 +46,14 @@ from backoffice_tui.tui.screens.handoffs import HandoffsScreen
 from backoffice_tui.tui.screens.held_decisions import HeldDecisions
 from backoffice_tui.tui.screens.help import HelpScreen
 from backoffice_tui.tui.screens.import_file import ImportScreen
+from backoffice_tui.tui.screens.insight_filter import InsightFilterDialog
 from backoffice_tui.tui.screens.insights import InsightsScreen
 from backoffice_tui.tui.screens.item import WorkItemScreen
 from backoffice_tui.tui.screens.long_text import LongText
 from backoffice_tui.tui.screens.notifications import NotificationsScreen
 from backoffice_tui.tui.screens.request import ApprovalRequestScreen
 from backoffice_tui.tui.screens.rules import RulesScreen
+from backoffice_tui.tui.widgets.choice_field import ChoiceField
 from backoffice_tui.tui.widgets.queue_table import QueueTable
 from tests.conftest import resolve_actor_for
 from tests.helpers import give_customer, give_item, give_order, type_text
@@ -289,6 +291,17 @@ async def insights(pilot: Pilot[object]) -> None:
     await press(pilot, "7")
 
 
+async def insights_filtered(pilot: Pilot[object]) -> None:
+    """Insights narrowed to the build team with the filter form (/)."""
+    await press(pilot, "7", "slash")
+    pilot.app.screen.query_one("#team", ChoiceField).value = "build"
+    await press(pilot, "ctrl+s")
+
+
+async def insight_filter_form(pilot: Pilot[object]) -> None:
+    await press(pilot, "7", "slash")
+
+
 async def rules_list(pilot: Pilot[object]) -> None:
     """The demo rules loaded, then key 8."""
     from backoffice_tui.resources import sample_data_dir
@@ -370,6 +383,8 @@ CASES: list[tuple[Arrive, str, type[Screen[Any]]]] = [
     (notifications_list, "kimura", NotificationsScreen),
     (long_text_event, "kimura", LongText),
     (insights, "kimura", InsightsScreen),
+    (insights_filtered, "kimura", InsightsScreen),
+    (insight_filter_form, "kimura", InsightFilterDialog),
     (rules_list, "admin-ito", RulesScreen),
 ]
 

@@ -1,23 +1,25 @@
 """Printing results: JSON for scripts, plain aligned tables for people.
 
 Database text is printed as plain text (never as Rich markup) after
-control characters are made visible.
+control characters are made visible. Rich, which lays out the tables,
+loads only when a table or a fact is printed: ``--json`` goes without it.
 """
+
+from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from backoffice_tui.domain.text import visible_text
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def _jsonable(value: Any) -> Any:
@@ -39,6 +41,8 @@ def print_json(data: Any) -> None:
 
 
 def _cell(value: Any) -> Text:
+    from rich.text import Text
+
     if value is None:
         return Text("-")
     if isinstance(value, datetime):
@@ -83,6 +87,10 @@ def table_lines(
 ) -> list[str]:
     """The table as lines of plain text, at most ``width`` cells wide (None:
     as wide as the values; one line per row, for pipes and files)."""
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
     cells = [[_cell(v) for v in row] for row in rows]
     natural = [
         max([cell_len(header), *(row[i].cell_len for row in cells)])
@@ -115,6 +123,9 @@ def table_lines(
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Rows under their headers: cut to the terminal's width, the first
     column always whole; piped into a file or another program, never cut."""
+    from rich.console import Console
+    from rich.text import Text
+
     console = Console()
     width = console.width if console.is_terminal else None
     lines = table_lines(headers, rows, width)

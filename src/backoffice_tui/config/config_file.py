@@ -16,9 +16,6 @@ import tempfile
 from collections.abc import MutableMapping
 from pathlib import Path
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-
 from backoffice_tui.config.settings import (
     PASSWORD_ADVICE,
     coerce_setting,
@@ -39,6 +36,8 @@ _FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 
 def _toml(value: object) -> str:
     """``value`` as it is written on the right of ``=`` in TOML."""
+    import tomlkit  # only writing a file needs it; every command reads one
+
     return tomlkit.item(value).as_string()
 
 
@@ -178,6 +177,9 @@ def set_config_value(path: Path, key: str, value: str) -> None:
         init_config(path)
         text = read_config_text(path) or ""
     parse_config_text(text, path)  # the file as it is must already be valid
+    import tomlkit  # only writing a file needs it; every command reads one
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         document = tomlkit.parse(text)
     except TOMLKitError as exc:  # pragma: no cover - tomllib already accepted it

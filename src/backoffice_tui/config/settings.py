@@ -14,10 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING, Any
 
 from backoffice_tui.config.paths import default_config_path, default_database_url
 from backoffice_tui.config.spec import (
@@ -35,6 +32,9 @@ from backoffice_tui.domain.urls import (
     looks_like_secret_name,
     mask_url_password,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 ENV_CONFIG = "BACKOFFICE_CONFIG"
 ENV_DATABASE_URL = "BACKOFFICE_DATABASE_URL"
@@ -70,6 +70,11 @@ class Settings:
 
 
 def _parse_url(url: str) -> URL | None:
+    # SQLAlchemy is loaded only when a URL is parsed: a command that parses
+    # none (--help, most of config) starts without it
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url)
     except (ArgumentError, ValueError):

@@ -25,6 +25,7 @@ from backoffice_tui.domain.text import search_key
 from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.resources import sample_data_dir
 from backoffice_tui.services.identity import os_login
+from backoffice_tui.services.insight.rollup import refresh as refresh_stays
 from backoffice_tui.services.work.templates import read_toml
 from backoffice_tui.store.base import table_of
 from backoffice_tui.store.database import Database, catch_up_sequences
@@ -178,6 +179,7 @@ def generate(
         order_id = _next_id(session, Order.id)
         line_id = _next_id(session, OrderLine.id)
         item_id = _next_id(session, WorkItem.id)
+        first_item = item_id
         event_id = _next_id(session, Event.id)
         customer_t, order_t, line_t = table_of(Customer), table_of(Order), table_of(OrderLine)
         item_t, event_t = table_of(WorkItem), table_of(Event)
@@ -356,6 +358,8 @@ def generate(
                 progress(min(made, work_items) - reported)
                 reported = min(made, work_items)
         writer.flush()
+        # the generated items' time so far, from the events just written
+        refresh_stays(session, select(WorkItem.id).where(WorkItem.id >= first_item))
         catch_up_sequences(session, writer.tables)
         progress(made - reported)
     return GenerateResult(

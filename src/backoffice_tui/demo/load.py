@@ -34,6 +34,7 @@ from backoffice_tui.services.approvals.approvers import logins_for
 from backoffice_tui.services.context import Actor, Context
 from backoffice_tui.services.events import record_event
 from backoffice_tui.services.identity import os_login
+from backoffice_tui.services.rules.definitions import load_rule_text, read_rule_file
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work import lifecycle
 from backoffice_tui.services.work.orders import NewOrder, create_order
@@ -364,6 +365,18 @@ def load_base(
     return actors
 
 
+def load_demo_rules(db: Database, folder: Path) -> int:
+    """The automation rules in ``folder/rules`` (each its own user
+    ``rule:<name>``), enabled; nothing runs them until ``rules run`` or
+    ``rules serve`` does."""
+    paths = sorted((folder / "rules").glob("*.toml"))
+    with db.write() as session:
+        for path in paths:
+            source, _ = read_rule_file(path)
+            load_rule_text(session, "demo", source, f"rules/{path.name}")
+    return len(paths)
+
+
 def load_demo(
     db: Database,
     *,
@@ -417,6 +430,8 @@ def _load_demo(
         now = _office_time(today, 8) if today else utc_now() - timedelta(minutes=5)
         load_demo_requests(db, actors, read_toml(requests_file), clock, now)
         progress("approvals")
+    load_demo_rules(db, folder)
+    progress("rules")
     return DemoSummary(
         users=len(actors),
         customers=len(customers),  # type: ignore[arg-type]

@@ -26,6 +26,8 @@ ACTION_KINDS = (
     "comment",
     "approve",
     "finish",
+    "handoff",
+    "follow_up",
     "file_application",
 )
 ASSIGN_STRATEGIES = ("round_robin", "least_loaded")
@@ -222,10 +224,34 @@ def _parse_action(data: Any, where: str) -> ActionSpec:
         _text(options, "text", where)
     elif kind == "file_application":
         _text(options, "kind", where)
-        fields = options.get("fields", {})
-        if not isinstance(fields, Mapping) or not all(isinstance(v, str) for v in fields.values()):
-            raise InvalidInput(f"{where}: 'fields' is a table of texts")
+        _texts_table(options, "fields", where)
+    elif kind == "handoff":
+        _texts_table(options, "answers", where)
+        if not isinstance(options.get("submit", False), bool):
+            raise InvalidInput(f"{where}: 'submit' is true or false")
+    elif kind == "follow_up":
+        services = options.get("service")
+        services = [services] if isinstance(services, str) else services
+        if (
+            not isinstance(services, list)
+            or not services
+            or not all(isinstance(s, str) and s for s in services)
+        ):
+            raise InvalidInput(f"{where}: 'service' is a service code, or a list of them")
+        options["service"] = services
+        _text(options, "title", where, "")
+        priority = options.get("priority")
+        if priority is not None and (
+            not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= 4
+        ):
+            raise InvalidInput(f"{where}: 'priority' must be 1 (most urgent) to 4")
     return ActionSpec(kind, options)
+
+
+def _texts_table(data: Mapping[str, Any], key: str, where: str) -> None:
+    table = data.get(key, {})
+    if not isinstance(table, Mapping) or not all(isinstance(v, str) for v in table.values()):
+        raise InvalidInput(f"{where}: '{key}' is a table of texts")
 
 
 def _positive_required(data: Mapping[str, Any], key: str, where: str) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from backoffice_tui.services.context import Actor
+from backoffice_tui.services.insight.rollup import record_stay
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Event
 
@@ -58,6 +59,8 @@ def record_event(
         payload=payload or {},
     )
     session.add(event)
+    if entity == "work_item":
+        record_stay(session, entity_id, kind, at)
     return event
 
 

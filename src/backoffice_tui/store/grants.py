@@ -16,20 +16,23 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from backoffice_tui.store import models  # noqa: F401  (registers every table)
-from backoffice_tui.store.base import Base
-
 VERSION_TABLE = "alembic_version"
 # Immutable records, the append-only event log (also guarded by a trigger),
 # and the schema version, which only migrations change.
 NEVER_UPDATED = frozenset({"events", "approval_decisions", "document_revisions", VERSION_TABLE})
 # The only rows a service deletes: an approver's part handed on by forward()
-# (or by a leaver's handover), and a role an admin takes from a user.
-DELETED_BY_SERVICES = frozenset({"approval_stage_approvers", "team_memberships"})
+# (or by a leaver's handover), a role an admin takes from a user, and a work
+# item's time so far when it is rebuilt from its events.
+DELETED_BY_SERVICES = frozenset({"approval_stage_approvers", "team_memberships", "work_item_stays"})
 
 
 def table_names() -> list[str]:
     """Every table of the schema, the schema version's included."""
+    # the models load here, where every table is needed, rather than with
+    # every command that opens a database
+    from backoffice_tui.store import models  # noqa: F401  (registers every table)
+    from backoffice_tui.store.base import Base
+
     return sorted([*Base.metadata.tables, VERSION_TABLE])
 
 

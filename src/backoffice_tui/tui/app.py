@@ -29,6 +29,7 @@ from backoffice_tui.services.customers.saved_views import (
     queue_filter_of,
     timeline_filter_of,
 )
+from backoffice_tui.services.insight.running import stop_all as stop_all_reports
 from backoffice_tui.services.lookup.records import FoundRecord
 from backoffice_tui.services.people.notifications import KINDS as NOTIFIED_KINDS
 from backoffice_tui.services.people.notifications import count_new, newest_event_id
@@ -433,6 +434,7 @@ class BackofficeApp(App[None]):
 
     async def action_quit(self) -> None:
         """Commit the decisions still in their undo window, then quit."""
+        stop_all_reports()  # a report being counted does not hold the exit up
         problems = await asyncio.to_thread(self.pending_decisions.commit_all)
         self.exit(message=Text("\n".join(problems)) if problems else None)
 

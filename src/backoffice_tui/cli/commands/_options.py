@@ -1,12 +1,16 @@
 """Options shared by many commands."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus, parse_status
-from backoffice_tui.services.work.queue import QueueFilter
+
+if TYPE_CHECKING:
+    from backoffice_tui.services.work.queue import QueueFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +48,10 @@ def queue_filter_from(
     overdue: bool,
     text: str | None,
 ) -> QueueFilter:
+    # here, not at the top: every command takes --json from this module, and
+    # the queue's module loads the models
+    from backoffice_tui.services.work.queue import QueueFilter
+
     if "all" in statuses:
         chosen = tuple(WorkStatus)
     else:

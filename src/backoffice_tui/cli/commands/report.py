@@ -95,7 +95,8 @@ def report(
             write_stream(sys.stdout, ExportFormat.JSON, table.columns, table.rows)
             return
         if not table.rows:
-            say(f"nothing to report for {wanted.describe()} in the period")
+            period = "" if wanted.since or wanted.until else " in the period"
+            say(f"nothing to report for {wanted.describe()}{period}")
             return
         print_table(table.columns, table.rows)
         return

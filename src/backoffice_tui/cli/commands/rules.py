@@ -162,6 +162,8 @@ def run_command(state: CliState, every_hours: int, as_json: bool) -> None:
         )
     done = [f for f in result.firings if f.outcome == "done"]
     say(f"rules: {len(done)} fired, {len(result.firings) - len(done)} not done")
+    for name, more in result.left:
+        say(f"{name}: {more} more left for the next run")
     for firing in (*result.firings, *result.retried):
         if firing.outcome != "done":
             say(_firing_line(firing))

@@ -27,8 +27,10 @@ from backoffice_tui.services.imports.records import (
     ImportSource,
     SourceRow,
 )
+from backoffice_tui.services.insight.rollup import refresh as refresh_stays
+from backoffice_tui.services.insight.stays import STATE_KINDS
 from backoffice_tui.store.base import table_of
-from backoffice_tui.store.models import Event, TeamMembership, User
+from backoffice_tui.store.models import Event, TeamMembership, User, WorkItem
 
 
 class Invalid(Exception):
@@ -218,6 +220,16 @@ class Run:
                 self.session, insert(table), {k: table.c[k] for k in keys}, keys=keys
             )
         self._insert_events.execute(self._events)
+        # the time so far of the items whose status these events change
+        changed = sorted(
+            {
+                row["entity_id"]
+                for row in self._events
+                if row["entity"] == "work_item" and row["kind"] in STATE_KINDS
+            }
+        )
+        if changed:
+            refresh_stays(self.session, select(WorkItem.id).where(WorkItem.id.in_(changed)))
         self._events.clear()
 
     def execute(self, make_importer: "Callable[[Run], Importer]", applying: bool) -> ImportReport:

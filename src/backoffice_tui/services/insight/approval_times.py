@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.approvals import Action
@@ -177,3 +177,60 @@ def approvals_in(session: Session, scope: Scope) -> ApprovalReport:
         )
     )
     return ApprovalReport(scope=scope, stages=stages, approvers=approvers)
+
+
+@dataclass(frozen=True)
+class CountedRequest:
+    """An approval request a figure of the report counts."""
+
+    id: int
+    title: str
+    state: str
+    decisions: int  # of the figure's decisions, how many are on this request
+
+
+def _counted(
+    scope: Scope, stage: str | None, approver: str | None, delegated: bool
+) -> tuple[Any, Any]:
+    decided = _decisions(scope)
+    where = []
+    if stage is not None:
+        where.append(decided.c.stage == stage)
+    if approver is not None:
+        where.append(decided.c.approver == approver)
+    if delegated:
+        where.append(decided.c.on_behalf_of_id.is_not(None))
+    return decided, and_(true(), *where)
+
+
+def approval_requests(
+    db: Database,
+    wanted: InsightFilter,
+    now: datetime,
+    *,
+    stage: str | None = None,
+    approver: str | None = None,
+    delegated: bool = False,
+) -> list[CountedRequest]:
+    """The requests whose decisions a figure counts: a stage's lead time
+    (``stage``), an approver's decisions (``approver``), the decisions made
+    under a delegation (``delegated``), or all of them; oldest first."""
+    with db.read() as session:
+        decided, where = _counted(resolve(session, wanted, now), stage, approver, delegated)
+        return [
+            CountedRequest(row.id, row.title, row.state, row.decisions)
+            for row in session.execute(
+                select(
+                    ApprovalRequest.id,
+                    ApprovalRequest.title,
+                    ApprovalRequest.state,
+                    func.count().label("decisions"),
+                )
+                .select_from(decided)
+                .join(ApprovalDecision, ApprovalDecision.id == decided.c.decision_id)
+                .join(ApprovalRequest, ApprovalRequest.id == ApprovalDecision.request_id)
+                .where(where)
+                .group_by(ApprovalRequest.id, ApprovalRequest.title, ApprovalRequest.state)
+                .order_by(ApprovalRequest.id)
+            )
+        ]

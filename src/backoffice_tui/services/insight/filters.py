@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import InvalidInput, NotFound
 from backoffice_tui.services.insight.clock import PERIODS
+from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
     OrderLine,
     ProcessTemplate,
@@ -44,6 +45,8 @@ class InsightFilter:
             parts.append(f"service {self.service}")
         if self.template:
             parts.append(f"template {self.template}")
+        if self.since or self.until:
+            parts.append(f"{self.since or '…'} to {self.until or 'today'}")
         return "; ".join(parts) or "all work"
 
 
@@ -262,3 +265,33 @@ def step_key(row: Any) -> StepKey:
     """The ``StepKey`` of a grouped row with ``service``, ``step``, ``team``,
     ``step_name`` and ``position`` columns."""
     return StepKey(row.service, row.step, row.step_name, row.team, row.position)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What a filter can name: team codes, service codes, template names."""
+
+    teams: tuple[str, ...]
+    services: tuple[str, ...]
+    templates: tuple[str, ...]
+
+
+def filter_choices(db: Database) -> FilterChoices:
+    with db.read() as session:
+        return FilterChoices(
+            teams=tuple(session.scalars(select(Team.code).order_by(Team.code))),
+            services=tuple(session.scalars(select(Service.code).order_by(Service.code))),
+            templates=tuple(
+                session.scalars(
+                    select(ProcessTemplate.name).distinct().order_by(ProcessTemplate.name)
+                )
+            ),
+        )
+
+
+def check_filter(db: Database, wanted: InsightFilter, now: datetime) -> InsightFilter:
+    """``wanted`` if every report can be read with it; otherwise the
+    one-line reason (``InvalidInput`` or ``NotFound``)."""
+    with db.read() as session:
+        resolve(session, wanted, now)
+    return wanted

@@ -6,7 +6,9 @@
 - **Cycle time** of the items finished in the period, from first ready to
   done: median and 85th percentile (nearest rank) of the whole and of its
   parts, waiting, working and blocked (``stays``), every visit counted;
-  ``revisited`` is how many of them were started more than once.
+  ``revisited`` is how many of them were started more than once. The
+  times are read from ``work_item_stays`` (``rollup``), kept as the
+  events are written, not replayed from the events.
 
 Every figure is counted by SQL; ``flow_items`` returns the ids of exactly
 the items one cell counts, from the same statements.
@@ -38,13 +40,8 @@ from backoffice_tui.services.insight.filters import (
     with_step,
     with_step_of,
 )
-from backoffice_tui.services.insight.stays import (
-    SECONDS_PER_DAY,
-    at_utc,
-    item_stays,
-    nearest_rank,
-    ready_since,
-)
+from backoffice_tui.services.insight.rollup import current_stays, readied_at
+from backoffice_tui.services.insight.stays import SECONDS_PER_DAY, at_utc, nearest_rank
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import WorkItem
 
@@ -108,7 +105,7 @@ def open_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
             select(
                 *item_keys(),
                 WorkItem.status.label("status"),
-                ready_since().label("ready_at"),
+                readied_at().label("ready_at"),
             ).where(WorkItem.status.in_(WIP_STATUSES))
         ),
         "open_items",
@@ -134,7 +131,7 @@ def finished_ids(scope: Scope) -> Select[*tuple[Any, ...]]:
 def done_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     """One row per item finished in the period: its step, period, the days
     of its cycle and their parts, and its visits."""
-    stays = item_stays(finished_ids(scope), scope.now)
+    stays = current_stays(finished_ids(scope), scope.now)
     return with_step(
         select(
             stays.c.item_id,
@@ -209,7 +206,8 @@ def flow_in(session: Session, scope: Scope) -> FlowReport:
         found["status"][row.status] = found["status"].get(row.status, 0) + row.items
         found["ageing"][row.age] += row.items
 
-    done = done_facts(scope).subquery()
+    # each item's parts computed once, then ranked four ways
+    done = done_facts(scope).cte("done_facts").prefix_with("MATERIALIZED")
     partition = group_by(done)
     ranked = select(
         done,

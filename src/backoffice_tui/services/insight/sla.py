@@ -38,7 +38,8 @@ from backoffice_tui.services.insight.filters import (
     with_step_of,
 )
 from backoffice_tui.services.insight.flow import WIP_STATUSES
-from backoffice_tui.services.insight.stays import at_utc, ready_since
+from backoffice_tui.services.insight.rollup import readied_at
+from backoffice_tui.services.insight.stays import at_utc
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Customer, Order, TemplateStep, User, WorkItem
 
@@ -92,7 +93,7 @@ def finished_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
         scope.items(
             select(
                 *item_keys(),
-                ready_since().label("ready_at"),
+                readied_at().label("ready_at"),
                 WorkItem.finished_at.label("finished_at"),
             ).where(
                 WorkItem.status == WorkStatus.DONE.value,
@@ -102,16 +103,26 @@ def finished_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
         ),
         "finished_clocks",
     )
-    used = working_days_after(found.c.ready_at, found.c.finished_at)
+    clocks = _used(found, found.c.finished_at)
     return with_step_of(
         select(
-            found.c.item_id,
+            clocks.c.item_id,
             *STEP_COLUMNS,
             TemplateStep.sla_days.label("sla_days"),
-            used.label("used"),
-            case((used <= TemplateStep.sla_days, 1), else_=0).label("hit"),
+            clocks.c.used,
+            case((clocks.c.used <= TemplateStep.sla_days, 1), else_=0).label("hit"),
         ),
-        found,
+        clocks,
+    )
+
+
+def _used(found: Any, end: Any) -> Any:
+    """``found`` with the working days ``used`` from its ``ready_at`` to
+    ``end``, counted once per item (a materialised CTE too)."""
+    return (
+        select(*found.c, working_days_after(found.c.ready_at, end).label("used"))
+        .cte(f"{found.name}_used")
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -120,13 +131,14 @@ def open_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     days used so far and its state: 1 at risk, 2 late, 0 neither."""
     found = items_first(
         scope.items(
-            select(*item_keys(), ready_since().label("ready_at")).where(
+            select(*item_keys(), readied_at().label("ready_at")).where(
                 WorkItem.status.in_(WIP_STATUSES)
             )
         ),
         "open_clocks",
     )
-    used = working_days_after(found.c.ready_at, at_utc(scope.now))
+    clocks = _used(found, at_utc(scope.now))
+    used = clocks.c.used
     risk = case(
         (used > TemplateStep.sla_days, 2),
         (used * 100 >= TemplateStep.sla_days * AT_RISK_PERCENT, 1),
@@ -134,13 +146,13 @@ def open_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     )
     return with_step_of(
         select(
-            found.c.item_id,
+            clocks.c.item_id,
             *STEP_COLUMNS,
             TemplateStep.sla_days.label("sla_days"),
-            used.label("used"),
+            used,
             risk.label("risk"),
         ),
-        found,
+        clocks,
     )
 
 

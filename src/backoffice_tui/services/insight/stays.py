@@ -45,11 +45,11 @@ def at_utc(moment: datetime) -> Any:
     return literal(moment, UTCDateTime())
 
 
-def item_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery:
-    """One row per item of ``item_ids`` (a select of work item ids):
-    ``item_id``, seconds ``waiting``, ``working`` and ``blocked`` (an open
-    spell runs to ``now``), ``visits`` (times started), ``ready_at`` (first
-    made ready) and ``done_at``."""
+def marked_stream(item_ids: Select[*tuple[Any, ...]]) -> Subquery:
+    """Every status change of the items of ``item_ids`` (their creation
+    included), in order, each with the time of the next (``next_at``, None
+    on the last), its ``state`` from then on and the three facts that
+    decide it (``is_blocked``, ``is_started``, ``is_readied``)."""
     ids = item_ids.cte("counted_ids")
     stream = union_all(
         select(
@@ -79,6 +79,7 @@ def item_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery:
 
     marked = select(
         stream.c.item_id,
+        stream.c.seq,
         stream.c.at,
         stream.c.kind,
         func.lead(stream.c.at)
@@ -89,26 +90,52 @@ def item_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery:
         last((BLOCKED,)).label("last_blocked"),
         last((UNBLOCKED,)).label("last_unblocked"),
     ).subquery("marked")
-    state = case(
-        (marked.c.kind.in_((DONE, SKIPPED)), literal("closed")),
-        (
-            func.coalesce(marked.c.last_blocked, -1) > func.coalesce(marked.c.last_unblocked, -1),
-            literal("blocked"),
+    is_blocked = func.coalesce(marked.c.last_blocked, -1) > func.coalesce(
+        marked.c.last_unblocked, -1
+    )
+    is_started = func.coalesce(marked.c.last_started, -1) > func.coalesce(marked.c.last_readied, -1)
+    is_readied = marked.c.last_readied.is_not(None)
+    return select(
+        marked.c.item_id,
+        marked.c.seq,
+        marked.c.at,
+        marked.c.kind,
+        marked.c.next_at,
+        state_after(marked.c.kind.in_((DONE, SKIPPED)), is_blocked, is_started, is_readied).label(
+            "state"
         ),
-        (
-            func.coalesce(marked.c.last_started, -1) > func.coalesce(marked.c.last_readied, -1),
-            literal("working"),
-        ),
-        (marked.c.last_readied.is_not(None), literal("waiting")),
+        case((is_blocked, 1), else_=0).label("is_blocked"),
+        case((is_started, 1), else_=0).label("is_started"),
+        case((is_readied, 1), else_=0).label("is_readied"),
+    ).subquery("spells")
+
+
+def state_after(closing: Any, is_blocked: Any, is_started: Any, is_readied: Any) -> Any:
+    """An item's state after a change: closed (done or skipped), else
+    blocked, working, waiting or pending by the three facts."""
+    return case(
+        (closing, literal("closed")),
+        (is_blocked, literal("blocked")),
+        (is_started, literal("working")),
+        (is_readied, literal("waiting")),
         else_=literal("pending"),
     )
+
+
+def item_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery:
+    """One row per item of ``item_ids`` (a select of work item ids):
+    ``item_id``, seconds ``waiting``, ``working`` and ``blocked`` (an open
+    spell runs to ``now``), ``visits`` (times started), ``ready_at`` (first
+    made ready) and ``done_at``, replayed from the events (the reports read
+    the same from ``work_item_stays``, see ``rollup``)."""
+    marked = marked_stream(item_ids)
     spells = select(
         marked.c.item_id,
         marked.c.at,
         marked.c.kind,
-        state.label("state"),
+        marked.c.state,
         seconds_between(marked.c.at, func.coalesce(marked.c.next_at, at_utc(now))).label("length"),
-    ).subquery("spells")
+    ).subquery("lengths")
 
     def seconds_in(name: str) -> Any:
         return func.coalesce(

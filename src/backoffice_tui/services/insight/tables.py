@@ -237,6 +237,14 @@ _SIMPLE: dict[str, Callable[[Database, InsightFilter, datetime], ReportTable]] =
     "automation": automation_table,
 }
 REPORT_KINDS = (*_SIMPLE, "compare")
+# each report's reader: (database, filter, now) -> report
+REPORT_READERS: dict[str, Callable[[Database, InsightFilter, datetime], Any]] = {
+    "flow": flow_report,
+    "sla": sla_report,
+    "rework": rework_report,
+    "approvals": approval_report,
+    "automation": automation_report,
+}
 
 
 def report_table(

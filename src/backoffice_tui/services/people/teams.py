@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import Conflict, InvalidInput
@@ -65,7 +65,14 @@ def list_teams_with_members(db: Database) -> list[TeamRow]:
     with db.read() as session:
         rows = session.execute(
             select(Team.code, Team.name, func.count(func.distinct(TeamMembership.user_id)))
-            .outerjoin(TeamMembership, TeamMembership.team_id == Team.id)
+            .outerjoin(
+                TeamMembership,
+                and_(
+                    TeamMembership.team_id == Team.id,
+                    # a rule's roles (its user is rule:<name>) are no members
+                    TeamMembership.user_id.not_in(select(User.id).where(User.login.like("rule:%"))),
+                ),
+            )
             .group_by(Team.id)
             .order_by(Team.code)
         ).all()

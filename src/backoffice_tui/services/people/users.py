@@ -32,7 +32,10 @@ class UserRow:
 
 def list_users(db: Database) -> list[UserRow]:
     with db.read() as session:
-        users = session.scalars(select(User).order_by(User.login)).all()
+        # a rule acts as a user of its own (rule:<name>); it is no person
+        users = session.scalars(
+            select(User).where(User.login.not_like("rule:%")).order_by(User.login)
+        ).all()
         open_items: dict[int | None, int] = {
             assignee_id: count
             for assignee_id, count in session.execute(

@@ -14,21 +14,27 @@ from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.approvals import RequestState
 from backoffice_tui.domain.errors import InvalidInput, InvalidTransition
+from backoffice_tui.domain.handoff_states import HandoffState
 from backoffice_tui.domain.rule_files import ActionSpec
 from backoffice_tui.domain.statuses import OPEN_STATUSES, WorkStatus
 from backoffice_tui.domain.working_days import add_working_days
 from backoffice_tui.services.applications.actions import file_application
 from backoffice_tui.services.approvals import actions as approvals
 from backoffice_tui.services.context import Context
+from backoffice_tui.services.handoffs import actions as handoffs
+from backoffice_tui.services.handoffs.checklist import answer_item_by_key
 from backoffice_tui.services.people.delegations import in_force_on
 from backoffice_tui.services.rules.conditions import Fields, step_is_automatic
 from backoffice_tui.services.work import items, lifecycle
 from backoffice_tui.services.work.edits import edit_item
+from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.store.models import (
     Application,
     ApprovalRequest,
+    Customer,
     Delegation,
     Handoff,
+    Order,
     RuleFiring,
     TeamMembership,
     User,
@@ -308,6 +314,87 @@ def _finish(acting: Acting, action: ActionSpec) -> Done:
     return {"do": "finish", "work_item": item_id, "step": step}
 
 
+def _handoff(acting: Acting, action: ActionSpec) -> Done:
+    """Open the handoff of a step that ends in one (starting the ready step,
+    as a person would), answer the checklist items the rule fills in, and
+    submit it when the rule says so."""
+    ctx = acting.ctx
+    with ctx.db.read() as session:
+        item = work_item_of(session, acting.target)
+        item_id, status, step, ends_in_handoff = (
+            item.id,
+            item.status,
+            item.step.key,
+            item.step.handoff,
+        )
+    if not ends_in_handoff:
+        raise InvalidInput(f"step {step!r} does not end in a handoff")
+    if status == WorkStatus.READY:
+        lifecycle.start(ctx, item_id)
+    with ctx.db.read() as session:
+        handoff = session.scalar(select(Handoff).where(Handoff.work_item_id == item_id))
+        handoff_id, state = (handoff.id, handoff.state) if handoff else (None, None)
+    if handoff_id is None:
+        raise InvalidInput(f"work item {item_id} ({status}) has no handoff to open")
+    done: Done = {"do": "handoff", "work_item": item_id, "handoff": handoff_id}
+    answered = []
+    for key, text in dict(action.option("answers", {})).items():
+        value = render(str(text), acting.target.fields).strip()
+        if value:
+            answer_item_by_key(ctx, handoff_id, str(key), value)
+            answered.append(str(key))
+    if answered:
+        done["answered"] = answered
+    if action.option("submit", False) and state != HandoffState.SUBMITTED:
+        handoffs.submit(ctx, handoff_id)
+        done["submitted"] = True
+    return done
+
+
+def _next_follow_up_code(session: Session, order_code: str) -> str:
+    prefix = f"{order_code}-F"
+    taken = set(
+        session.scalars(select(Order.code).where(Order.code.startswith(prefix, autoescape=True)))
+    )
+    number = 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    code = f"{prefix}{number}"
+    if len(code) > 64:
+        raise InvalidInput(
+            f"a follow-up of order {order_code} needs a code longer than 64 characters"
+        )
+    return code
+
+
+def _follow_up(acting: Acting, action: ActionSpec) -> Done:
+    """Open a follow-up order for the subject's customer: each service's
+    first step is ready for its team, the order says what it follows."""
+    ctx = acting.ctx
+    fields = acting.target.fields
+    with ctx.db.read() as session:
+        item = work_item_of(session, acting.target)
+        order = item.order_line.order
+        customer = session.get_one(Customer, order.customer_id)
+        owner = session.get(User, order.sales_owner_id) if order.sales_owner_id else None
+        new = NewOrder(
+            code=_next_follow_up_code(session, order.code),
+            customer_code=customer.code,
+            services=tuple(str(s) for s in action.option("service")),
+            sales_owner=owner.login if owner and owner.active and not owner.placeholder else None,
+            priority=int(action.option("priority", order.priority)),
+            title=render(str(action.option("title", "")), fields),
+            attributes={"follow_up_of": order.code},
+        )
+    order_id = create_order(ctx, new)
+    return {
+        "do": "follow_up",
+        "order": new.code,
+        "order_id": order_id,
+        "follows": new.attributes["follow_up_of"],
+    }
+
+
 def _file_application(acting: Acting, action: ActionSpec) -> Done:
     fields = {
         key: render(str(value), acting.target.fields)
@@ -326,6 +413,8 @@ ACTIONS: dict[str, Callable[[Acting, ActionSpec], Done]] = {
     "comment": _comment,
     "approve": _approve,
     "finish": _finish,
+    "handoff": _handoff,
+    "follow_up": _follow_up,
     "file_application": _file_application,
 }
 
@@ -353,4 +442,14 @@ def plan(action: ActionSpec, fields: Fields) -> str:
         return (
             "finish the step" if fields.get("automatic") else "finish (refused: step not automatic)"
         )
+    if kind == "handoff":
+        answers = ", ".join(sorted(dict(action.option("answers", {}))))
+        return (
+            "open the step's handoff"
+            + (f", answer {answers}" if answers else "")
+            + (", submit it" if action.option("submit") else "")
+        )
+    if kind == "follow_up":
+        services = ", ".join(str(s) for s in action.option("service"))
+        return f"open a follow-up order of {fields.get('order', '?')} for {services}"
     return f"file a {action.option('kind')} application"

@@ -10,21 +10,41 @@ of its subject (a work item's, or an application's ``kind`` and
 ``fields.<name>``). A handoff offers ``from_team``, ``to_team`` and
 ``state`` plus its work item's fields; an application ``kind``, ``state``,
 ``applicant`` and ``fields.<name>``.
+
+Over many work items (schedules and time conditions) the tests that a
+column decides are put into the candidate query (:func:`pushdown`): a test
+on a code (team, service, step, customer, segment, assignee) is tried in
+Python on that small table's distinct values, and the query keeps the
+items whose key points at a value that passed, so it gives exactly the
+items the test in Python would. The rest (attributes, titles, dates) is
+tested in Python on fields read a chunk of items at a time
+(:func:`work_item_fields_many`).
 """
 
+import functools
+import re
 import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from backoffice_tui.domain.rule_files import Condition, holds
+from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.store.models import (
     Application,
     ApplicationKind,
     ApprovalRequest,
     Customer,
     Handoff,
+    Order,
+    OrderLine,
+    ProcessTemplate,
+    Service,
     Team,
+    TemplateStep,
     User,
     WorkItem,
 )
@@ -39,16 +59,29 @@ def _login(session: Session, user_id: int | None) -> str | None:
     return user.login if user else None
 
 
+@functools.lru_cache(maxsize=128)
+def automatic_steps(source_toml: str) -> frozenset[str]:
+    """The keys of the steps a template's text marks ``automatic = true``
+    (a template version never changes, so its text is parsed once)."""
+    try:
+        data = tomllib.loads(source_toml)
+    except tomllib.TOMLDecodeError:
+        return frozenset()
+    found: set[str] = set()
+    seen: set[str] = set()
+    for step in data.get("steps", []):
+        key = step.get("key") if isinstance(step, dict) else None
+        if not isinstance(key, str) or key in seen:
+            continue
+        seen.add(key)
+        if step.get("automatic") is True:
+            found.add(key)
+    return frozenset(found)
+
+
 def step_is_automatic(item: WorkItem) -> bool:
     """Whether the item's template step says ``automatic = true``."""
-    try:
-        data = tomllib.loads(item.step.template.source_toml)
-    except tomllib.TOMLDecodeError:
-        return False
-    for step in data.get("steps", []):
-        if isinstance(step, dict) and step.get("key") == item.step.key:
-            return step.get("automatic") is True
-    return False
+    return item.step.key in automatic_steps(item.step.template.source_toml)
 
 
 def _customer_fields(session: Session, customer_id: int | None) -> Fields:
@@ -163,3 +196,249 @@ def subject_fields(session: Session, entity: str, entity_id: int) -> Fields | No
 
 def matches(condition: Condition | None, fields: Fields) -> bool:
     return holds(condition, fields)
+
+
+# --- many work items at once ----------------------------------------------------------------
+
+
+def work_item_fields_many(session: Session, item_ids: Iterable[int]) -> dict[int, Fields]:
+    """The fields of these work items (as :func:`work_item_fields` gives
+    them), read in one query."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    assignee = aliased(User)
+    rows = session.execute(
+        select(
+            WorkItem.id,
+            Team.code,
+            Service.code,
+            TemplateStep.key,
+            TemplateStep.name,
+            ProcessTemplate.source_toml,
+            WorkItem.status,
+            WorkItem.priority,
+            assignee.login,
+            WorkItem.due_on,
+            WorkItem.title,
+            Order.code,
+            Order.priority,
+            Customer.code,
+            Customer.segment,
+            WorkItem.attributes,
+            Order.attributes,
+        )
+        .join(Team, Team.id == WorkItem.team_id)
+        .join(OrderLine, OrderLine.id == WorkItem.order_line_id)
+        .join(Service, Service.id == OrderLine.service_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(TemplateStep, TemplateStep.id == WorkItem.step_id)
+        .join(ProcessTemplate, ProcessTemplate.id == TemplateStep.template_id)
+        .outerjoin(assignee, assignee.id == WorkItem.assignee_id)
+        .outerjoin(Customer, Customer.id == WorkItem.customer_id)
+        .where(WorkItem.id.in_(ids))
+    )
+    found: dict[int, Fields] = {}
+    for (
+        item_id,
+        team,
+        service,
+        step_key,
+        step_name,
+        source,
+        status,
+        priority,
+        login,
+        due_on,
+        title,
+        order_code,
+        order_priority,
+        customer,
+        segment,
+        attributes,
+        order_attributes,
+    ) in rows:
+        fields: Fields = {
+            "id": item_id,
+            "team": team,
+            "service": service,
+            "step": step_key,
+            "status": status,
+            "priority": priority,
+            "assignee": login,
+            "due_on": due_on.isoformat(),
+            "title": title or step_name,
+            "order": order_code,
+            "order_priority": order_priority,
+            "automatic": step_key in automatic_steps(source),
+        }
+        if customer is not None:
+            fields |= {"customer": customer, "segment": segment}
+        for key, value in (attributes or {}).items():
+            fields[f"attributes.{key}"] = value
+        for key, value in (order_attributes or {}).items():
+            fields[f"order.{key}"] = value
+        found[item_id] = fields
+    return found
+
+
+# --- conditions as SQL ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """A condition put into a work item query: ``where`` holds for every
+    item the condition holds for; with ``exact`` for those only, so the
+    condition need not be tested again in Python."""
+
+    where: ColumnElement[bool]
+    exact: bool
+
+
+MAX_VALUES = 5000  # a test passing more (and failing more) values stays in Python
+WHOLE_NUMBER = re.compile(r"0|-?[1-9][0-9]*")
+NUMBER_TESTS = {"below": "<", "above": ">", "at_least": ">=", "at_most": "<="}
+
+
+def pushdown(session: Session, condition: Condition | None) -> Pushed:
+    """The work item query filter for ``condition`` (see the module's
+    docstring); parts it cannot express are left for Python."""
+    if condition is None:
+        return Pushed(true(), exact=True)
+    found = _push(session, condition)
+    if found is None:
+        return Pushed(true(), exact=False)
+    return found
+
+
+def _push(session: Session, condition: Condition) -> Pushed | None:
+    """The filter for ``condition`` that never yields NULL, or None when it
+    cannot be expressed even loosely."""
+    if condition.op == "all":
+        parts = [_push(session, part) for part in condition.parts]
+        known = [part for part in parts if part is not None]
+        if not known:
+            return None
+        exact = len(known) == len(parts) and all(part.exact for part in known)
+        return Pushed(and_(*(part.where for part in known)), exact)
+    if condition.op == "any":
+        anyof = [_push(session, part) for part in condition.parts]
+        if any(part is None for part in anyof):
+            return None
+        return Pushed(
+            or_(*(part.where for part in anyof if part is not None)),
+            all(part is not None and part.exact for part in anyof),
+        )
+    if condition.op == "not":
+        inner = _push(session, condition.parts[0])
+        if inner is None or not inner.exact:
+            return None
+        return Pushed(not_(inner.where), exact=True)
+    where = _leaf(session, condition)
+    return Pushed(where, exact=True) if where is not None else None
+
+
+def _passing(condition: Condition, values: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+    """The values (of the condition's field) the test holds for, and those
+    it does not."""
+    passed: list[Any] = []
+    failed: list[Any] = []
+    for value in values:
+        fields = {} if value is None else {condition.field: value}
+        (passed if holds(condition, fields) else failed).append(value)
+    return passed, failed
+
+
+def _by_lookup(
+    session: Session,
+    condition: Condition,
+    key: InstrumentedAttribute[Any],
+    table_id: InstrumentedAttribute[int],
+    column: InstrumentedAttribute[Any],
+) -> ColumnElement[bool] | None:
+    """The filter on ``key`` (a work item column pointing at ``table_id``)
+    for a test on that table's ``column``."""
+    values = list(session.scalars(select(column).where(column.is_not(None)).distinct()))
+    passed, failed = _passing(condition, values)
+    if min(len(passed), len(failed)) > MAX_VALUES:
+        return None
+    if len(passed) <= len(failed):
+        among = select(table_id).where(column.in_(passed)) if passed else None
+    else:
+        among = select(table_id).where(column.not_in(failed)) if failed else select(table_id)
+    pointing = key.in_(among) if among is not None else false()
+    if holds(condition, {}):  # a missing value passes (``not_equals``)
+        return or_(key.is_(None), pointing)
+    return and_(key.is_not(None), pointing)
+
+
+def _leaf(session: Session, condition: Condition) -> ColumnElement[bool] | None:
+    field = condition.field
+    if field == "team":
+        return _by_lookup(session, condition, WorkItem.team_id, Team.id, Team.code)
+    if field == "step":
+        return _by_lookup(session, condition, WorkItem.step_id, TemplateStep.id, TemplateStep.key)
+    if field == "customer":
+        return _by_lookup(session, condition, WorkItem.customer_id, Customer.id, Customer.code)
+    if field == "segment":
+        return _by_lookup(session, condition, WorkItem.customer_id, Customer.id, Customer.segment)
+    if field == "assignee":
+        return _by_lookup(session, condition, WorkItem.assignee_id, User.id, User.login)
+    if field == "service":
+        lines = _by_lookup(session, condition, OrderLine.service_id, Service.id, Service.code)
+        if lines is None:
+            return None
+        return WorkItem.order_line_id.in_(select(OrderLine.id).where(lines))
+    if field == "automatic":
+        steps = session.execute(
+            select(TemplateStep.id, TemplateStep.key, ProcessTemplate.source_toml).join(
+                ProcessTemplate, ProcessTemplate.id == TemplateStep.template_id
+            )
+        ).all()
+        passing = [
+            step_id
+            for step_id, key, source in steps
+            if holds(condition, {"automatic": key in automatic_steps(source)})
+        ]
+        return WorkItem.step_id.in_(passing) if passing else false()
+    if field == "status":
+        passed, _failed = _passing(condition, [status.value for status in WorkStatus])
+        return WorkItem.status.in_(passed) if passed else false()
+    if field == "priority":
+        return _priority(condition)
+    return None
+
+
+def _priority(condition: Condition) -> ColumnElement[bool] | None:
+    """A test on the (whole number, never missing) priority, as the Python
+    test reads it: ``equals "2"`` compares the text of the number."""
+    op, value = condition.op, condition.value
+    if op in NUMBER_TESTS:
+        limit = float(value)
+        return {
+            "<": WorkItem.priority < limit,
+            ">": WorkItem.priority > limit,
+            ">=": WorkItem.priority >= limit,
+            "<=": WorkItem.priority <= limit,
+        }[NUMBER_TESTS[op]]
+    if op in ("equals", "not_equals"):
+        same = _priority_is(value)
+        if same is None:
+            return None
+        return same if op == "equals" else not_(same)
+    if op == "in":
+        options = [_priority_is(option) for option in value]
+        if any(option is None for option in options):
+            return None
+        return or_(false(), *(option for option in options if option is not None))
+    return None
+
+
+def _priority_is(value: Any) -> ColumnElement[bool] | None:
+    if isinstance(value, str):
+        return WorkItem.priority == int(value) if WHOLE_NUMBER.fullmatch(value) else false()
+    if isinstance(value, bool | int):
+        return WorkItem.priority == int(value)
+    if isinstance(value, float):
+        return WorkItem.priority == value if value.is_integer() else false()
+    return None

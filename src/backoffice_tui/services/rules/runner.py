@@ -18,7 +18,7 @@ the chain stops with a ``rule.chain_stopped`` event.
 
 import logging
 import time as clock
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,10 +33,17 @@ from backoffice_tui.services.connection import jittered
 from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import EventRecord, record_event
 from backoffice_tui.services.rules.actions import Acting, Target, perform
-from backoffice_tui.services.rules.conditions import matches, subject_fields
+from backoffice_tui.services.rules.conditions import (
+    Pushed,
+    matches,
+    pushdown,
+    subject_fields,
+    work_item_fields_many,
+)
 from backoffice_tui.services.rules.definitions import LiveRule, live_rules, rule_login
 from backoffice_tui.services.rules.feed import RuleFeed
 from backoffice_tui.services.rules.triggers import (
+    CHUNK,
     Candidate,
     schedule_slot,
     scheduled,
@@ -431,60 +438,114 @@ def _fired_keys(session: Session, rule_id: int, keys: list[str]) -> set[str]:
     )
 
 
-def due_plans(db: Database, rule: LiveRule, now: datetime, limit: int = MAX_PER_RUN) -> list[Plan]:
+@dataclass(frozen=True)
+class Due:
+    """The firings a schedule or time rule calls for now (at most the
+    limit), and how many more it calls for, left for the next run."""
+
+    plans: list[Plan]
+    more: int = 0
+
+
+def _batched(found: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
+    chunk: list[Candidate] = []
+    for candidate in found:
+        chunk.append(candidate)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _holding(
+    session: Session, rule: LiveRule, pushed: Pushed | None, fresh: list[Candidate]
+) -> list[Candidate]:
+    """The candidates the rule's conditions hold for: all of them when the
+    query tested them already, else tested on fields read for the chunk."""
+    when = rule.spec.when
+    if pushed is not None and pushed.exact:
+        return fresh
+    if pushed is not None:
+        many = work_item_fields_many(session, [c.entity_id for c in fresh])
+        return [c for c in fresh if c.entity_id in many and matches(when, many[c.entity_id])]
+    holding = []
+    for candidate in fresh:
+        fields = subject_fields(session, candidate.entity, candidate.entity_id)
+        if fields is not None and matches(when, fields):
+            holding.append(candidate)
+    return holding
+
+
+def evaluate(
+    db: Database, rule: LiveRule, now: datetime, limit: int = MAX_PER_RUN, count_more: bool = True
+) -> Due:
     """The firings a schedule or time rule calls for now, not yet made,
-    whose conditions hold (at most ``limit``)."""
+    whose conditions hold: for work items, the conditions a column decides
+    are part of the candidate query (``conditions.pushdown``), the rest is
+    tested a chunk at a time; firings already made are left out a chunk at
+    a time by their keys. Beyond ``limit`` the firings are only counted
+    (with ``count_more``; else the count stops at the first)."""
     trigger = rule.spec.trigger
+    slot = None
     if trigger.kind == "schedule":
         slot = schedule_slot(trigger, now)
         if slot is None:
-            return []
+            return Due([])
     plans: list[Plan] = []
+    more = 0
     with db.read() as session:
-        if trigger.kind == "schedule":
-            found = scheduled(session, rule.spec.subject, slot or "")
+        pushed = pushdown(session, rule.spec.when) if rule.spec.subject == "work_item" else None
+        where = pushed.where if pushed is not None else None
+        if slot is not None:
+            found = scheduled(session, rule.spec.subject, slot, where)
         else:
-            found = timed(session, rule.spec.subject, trigger, now)
-        chunk: list[Candidate] = []
-
-        def take(chunk: list[Candidate]) -> None:
+            found = timed(session, rule.spec.subject, trigger, now, where)
+        for chunk in _batched(found, CHUNK):
             fired = _fired_keys(session, rule.id, [c.fire_key for c in chunk])
-            for candidate in chunk:
-                if candidate.fire_key in fired or len(plans) >= limit:
-                    continue
-                fields = subject_fields(session, candidate.entity, candidate.entity_id)
-                if fields is not None and matches(rule.spec.when, fields):
+            fresh = [c for c in chunk if c.fire_key not in fired]
+            for candidate in _holding(session, rule, pushed, fresh):
+                if len(plans) < limit:
                     plans.append(Plan(rule, trigger.kind, candidate))
+                else:
+                    more += 1
+                    if not count_more:
+                        break
+            if more and not count_more:
+                break
+    return Due(plans, more)
 
-        for candidate in found:
-            chunk.append(candidate)
-            if len(chunk) >= 500:
-                take(chunk)
-                chunk = []
-                if len(plans) >= limit:
-                    break
-        else:
-            take(chunk)
-    return plans
+
+def due_plans(db: Database, rule: LiveRule, now: datetime, limit: int = MAX_PER_RUN) -> list[Plan]:
+    """The firings a schedule or time rule calls for now, not yet made,
+    whose conditions hold (at most ``limit``)."""
+    return evaluate(db, rule, now, limit, count_more=False).plans
 
 
 @dataclass(frozen=True)
 class RunResult:
     firings: tuple[Firing, ...]
     retried: tuple[Firing, ...]
+    left: tuple[tuple[str, int], ...] = ()  # (rule, firings left for the next run)
 
 
 def run_once(
     db: Database, now: Callable[[], datetime] = utc_now, names: list[str] | None = None
 ) -> RunResult:
     """Evaluate every enabled schedule and time rule once, and retry the
-    failed firings whose time has come (for cron)."""
+    failed firings whose time has come (for cron). A rule fires at most
+    ``MAX_PER_RUN`` times in one run; the firings beyond are counted in
+    ``left`` and made by the next runs."""
     rules = live_rules(db)
     firings: list[Firing] = []
+    left: list[tuple[str, int]] = []
     at = now()
     for rule in rules:
         if rule.spec.trigger.kind == "event" or (names and rule.name not in names):
             continue
-        for plan in due_plans(db, rule, at):
+        due = evaluate(db, rule, at, limit=MAX_PER_RUN)
+        for plan in due.plans:
             firings.append(fire(db, plan, now))
-    return RunResult(tuple(firings), tuple(retry_due(db, now, rules)))
+        if due.more:
+            left.append((rule.name, due.more))
+    return RunResult(tuple(firings), tuple(retry_due(db, now, rules)), tuple(left))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.approvals import StageState
@@ -111,9 +111,15 @@ def _open_subjects(subject: str) -> Select[*tuple[Any, ...]]:
     return select(Application.id).where(Application.state == "pending").order_by(Application.id)
 
 
-def scheduled(session: Session, subject: str, slot: str) -> Iterator[Candidate]:
-    """Every open subject, once for the slot."""
-    for rows in _chunks(session, _open_subjects(subject)):
+def scheduled(
+    session: Session, subject: str, slot: str, where: ColumnElement[bool] | None = None
+) -> Iterator[Candidate]:
+    """Every open subject, once for the slot (work items: those ``where``
+    holds for too)."""
+    query = _open_subjects(subject)
+    if subject == "work_item" and where is not None:
+        query = query.where(where)
+    for rows in _chunks(session, query):
         for (subject_id,) in rows:
             yield Candidate(subject, subject_id, f"schedule:{slot}:{subject}:{subject_id}")
 
@@ -130,10 +136,17 @@ def working_days_before(day: date, days: int) -> date:
     return current
 
 
-def timed(session: Session, subject: str, trigger: Trigger, now: datetime) -> Iterator[Candidate]:
+def timed(
+    session: Session,
+    subject: str,
+    trigger: Trigger,
+    now: datetime,
+    where: ColumnElement[bool] | None = None,
+) -> Iterator[Candidate]:
     """The subjects the time condition holds for now, with a key that
     changes when their due date (or wait) does, so a rescheduled item can
-    fire again."""
+    fire again (work items: those ``where`` holds for too, in the same
+    query)."""
     if subject == "approval_request":
         assert trigger.overdue_hours is not None
         cutoff = now - timedelta(hours=trigger.overdue_hours)
@@ -183,6 +196,8 @@ def timed(session: Session, subject: str, trigger: Trigger, now: datetime) -> It
             .order_by(WorkItem.status, WorkItem.due_on, WorkItem.id)
         )
         prefix = "waiting"
+    if where is not None:
+        query = query.where(where)
     for rows in _chunks(session, query):
         for item_id, when in rows:
             stamp = when.isoformat() if isinstance(when, date) else str(when)

@@ -25,6 +25,7 @@ from backoffice_tui.store.models.rules import (
     RuleFiring,
     RuleVersion,
 )
+from backoffice_tui.store.models.stays import WorkItemStay
 
 __all__ = [
     "Application",
@@ -56,4 +57,5 @@ __all__ = [
     "User",
     "WorkItem",
     "WorkItemNote",
+    "WorkItemStay",
 ]

@@ -8,7 +8,7 @@ they read the same on 16 colours and with NO_COLOR.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from typing import Any, ClassVar
 
@@ -21,18 +21,31 @@ from textual.widgets import DataTable, Footer, Label, Sparkline
 
 from backoffice_tui.domain.statuses import WorkStatus
 from backoffice_tui.domain.text import visible_text
-from backoffice_tui.services.insight.approval_times import ApprovalReport, approval_report
+from backoffice_tui.services.insight.approval_times import (
+    ApprovalReport,
+    CountedRequest,
+    approval_requests,
+)
 from backoffice_tui.services.insight.automation import (
     AutomationReport,
     automated_items,
-    automation_report,
 )
-from backoffice_tui.services.insight.filters import InsightFilter, StepKey
-from backoffice_tui.services.insight.flow import FlowReport, Spread, flow_items, flow_report
-from backoffice_tui.services.insight.rework import ReworkReport, rework_items, rework_report
-from backoffice_tui.services.insight.sla import SlaReport, sla_items, sla_report
+from backoffice_tui.services.insight.filters import (
+    FilterChoices,
+    InsightFilter,
+    StepKey,
+    check_filter,
+    filter_choices,
+)
+from backoffice_tui.services.insight.flow import FlowReport, Spread, flow_items
+from backoffice_tui.services.insight.rework import ReworkReport, rework_items
+from backoffice_tui.services.insight.running import Cancelled, Running
+from backoffice_tui.services.insight.sla import SlaReport, sla_items
+from backoffice_tui.services.insight.tables import REPORT_READERS
 from backoffice_tui.services.work.queue import QueueFilter
 from backoffice_tui.tui.screens.base import BackofficeScreen
+from backoffice_tui.tui.screens.insight_filter import InsightFilterDialog
+from backoffice_tui.tui.screens.insight_requests import CountedRequestsScreen
 from backoffice_tui.tui.widgets.app_header import AppHeader
 from backoffice_tui.tui.workspace import OpenQueue, workspace_of
 
@@ -86,12 +99,15 @@ class Cell:
     name: str | None
     title: str
     version: tuple[str, int] | None = None
+    approver: str | None = None  # approvals: an approver's decisions
+    delegated: bool = False  # approvals: the decisions made under a delegation
 
 
 class InsightsScreen(BackofficeScreen[None]):
     DEFAULT_CSS = """
     InsightsScreen { layout: vertical; }
     InsightsScreen #what { margin: 0 1; text-style: bold; }
+    InsightsScreen #filter { margin: 0 1; color: $text-muted; }
     InsightsScreen DataTable { height: 1fr; margin: 0 1; }
     InsightsScreen #trend-label { margin: 0 1; color: $text-muted; }
     InsightsScreen Sparkline { height: 2; margin: 0 1; }
@@ -102,21 +118,34 @@ class InsightsScreen(BackofficeScreen[None]):
         Binding("w", "show('rework')", "Rework", id="insights.rework"),
         Binding("v", "show('approvals')", "Approvals", id="insights.approvals"),
         Binding("u", "show('automation')", "Automation", id="insights.automation"),
+        Binding("slash", "filter", "Filter", id="insights.filter", show=False),
         Binding("m", "period", "Week/month", id="insights.period", show=False),
         Binding("r", "refresh", "Refresh", id="insights.refresh", show=False),
         Binding("q", "app.go_home", "Home", id="insights.home", show=False),
     ]
 
     class Loaded(Message):
-        def __init__(self, kind: str, report: Any) -> None:
+        def __init__(self, kind: str, report: Any, running: Running | None = None) -> None:
             self.kind = kind
             self.report = report
+            self.running = running
             super().__init__()
 
     class Drilled(Message):
         def __init__(self, cell: Cell, item_ids: Sequence[int]) -> None:
             self.cell = cell
             self.item_ids = item_ids
+            super().__init__()
+
+    class RequestsFound(Message):
+        def __init__(self, cell: Cell, requests: Sequence[CountedRequest]) -> None:
+            self.cell = cell
+            self.requests = requests
+            super().__init__()
+
+    class ChoicesRead(Message):
+        def __init__(self, choices: FilterChoices) -> None:
+            self.choices = choices
             super().__init__()
 
     def __init__(self) -> None:
@@ -126,10 +155,13 @@ class InsightsScreen(BackofficeScreen[None]):
         self.report: Any = None
         self.cells: dict[tuple[int, int], Cell] = {}
         self.trends: dict[int, tuple[float, ...]] = {}
+        self.running: Running | None = None  # the report being read
+        self.stale = False  # a report was stopped unread: read it again on return
 
     def compose(self) -> ComposeResult:
         yield AppHeader("Insights")
         yield Label("", id="what")
+        yield Label("", id="filter")
         table: DataTable[Text] = DataTable(cursor_type="cell", zebra_stripes=False)
         yield table
         yield Label("", id="trend-label")
@@ -153,36 +185,100 @@ class InsightsScreen(BackofficeScreen[None]):
 
     def action_period(self) -> None:
         by = "month" if self.wanted.by == "week" else "week"
-        self.wanted = InsightFilter(by=by)
+        self.wanted = replace(self.wanted, by=by)
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self._read(self.kind, self.wanted, self.now())
+        self.stop_reading()
+        self.running = Running()
+        self._read(self.kind, self.wanted, self.now(), self.running)
+
+    def stop_reading(self) -> None:
+        """Interrupt the report being read, if any (it ends unshown)."""
+        if self.running is not None:
+            self.running.cancel()
+            self.running = None
 
     @work(thread=True, exclusive=True, group="insights", exit_on_error=False)
-    def _read(self, kind: str, wanted: InsightFilter, now: datetime) -> None:
+    def _read(self, kind: str, wanted: InsightFilter, now: datetime, running: Running) -> None:
         db = workspace_of(self).db
-        readers = {
-            "flow": flow_report,
-            "sla": sla_report,
-            "rework": rework_report,
-            "approvals": approval_report,
-            "automation": automation_report,
-        }
-        self.post_message(self.Loaded(kind, readers[kind](db, wanted, now)))
+        reader = REPORT_READERS[kind]
+        try:
+            report = running.run(db, lambda watched: reader(watched, wanted, now))
+        except Cancelled:
+            return
+        self.post_message(self.Loaded(kind, report, running))
+
+    def on_unmount(self) -> None:
+        self.stop_reading()
+
+    def on_screen_suspend(self) -> None:
+        if self.running is not None:
+            self.stale = True
+        self.stop_reading()
+
+    def on_screen_resume(self) -> None:
+        if self.stale:
+            self.stale = False
+            self.action_refresh()
 
     def _say(self, status: str) -> None:
-        period = "by month" if self.wanted.by == "month" else "by week"
+        wanted = self.wanted
+        period = "by month" if wanted.by == "month" else "by week"
+        if wanted.since or wanted.until:
+            span = f"{wanted.since or '12 weeks back'} to {wanted.until or 'today'}"
+        else:
+            span = "last 12 weeks"
         self.query_one("#what", Label).update(
-            Text(f"{REPORTS[self.kind]} · last 12 weeks, {period} · {status}")
+            Text(f"{REPORTS[self.kind]} · {span}, {period} · {status}")
+        )
+        about = [
+            f"{what} {value}"
+            for what, value in (
+                ("team", wanted.team),
+                ("service", wanted.service),
+                ("template", wanted.template),
+            )
+            if value
+        ]
+        self.query_one("#filter", Label).update(
+            Text(visible_text("filter: " + ("; ".join(about) or "all work") + "  (/ changes it)"))
+        )
+
+    # --- the filter -----------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self._read_choices()
+
+    @work(thread=True, exclusive=True, group="insights-choices", exit_on_error=False)
+    def _read_choices(self) -> None:
+        self.post_message(self.ChoicesRead(filter_choices(workspace_of(self).db)))
+
+    @on(ChoicesRead)
+    def _choose_filter(self, message: ChoicesRead) -> None:
+        db, now = workspace_of(self).db, self.now()
+
+        def chosen(wanted: InsightFilter | None) -> None:
+            if wanted is None or wanted == self.wanted:
+                return
+            self.wanted = wanted
+            self._say("counting …")
+            self.action_refresh()
+
+        self.app.push_screen(
+            InsightFilterDialog(
+                self.wanted, message.choices, lambda wanted: check_filter(db, wanted, now)
+            ),
+            chosen,
         )
 
     # --- showing --------------------------------------------------------------------
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        if message.kind != self.kind:
-            return
+        if message.kind != self.kind or message.running is not self.running:
+            return  # a report asked for before the one now wanted
+        self.running = None
         self.report = message.report
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -339,9 +435,10 @@ class InsightsScreen(BackofficeScreen[None]):
         return len(report.rows)
 
     def _approvals(self, table: DataTable[Text], report: ApprovalReport) -> int:
-        self._columns(table, "Stage", "Decided", "Median h", "p85 h", "")
+        self._columns(table, "Stage", "Decided", "Median h", "p85 h", "Deleg.", "")
         largest = max((s.decisions for s in report.stages), default=0)
         for s in report.stages:
+            cell = Cell("approvals", None, s.stage, f"stage {s.stage}: decisions")
             self._add(
                 table,
                 (
@@ -349,15 +446,36 @@ class InsightsScreen(BackofficeScreen[None]):
                     s.decisions,
                     days(s.hours.median),
                     days(s.hours.p85),
+                    "",
                     Text(bar(s.decisions, largest)),
                 ),
-                (),
+                (cell,) * 6,
+            )
+        if report.approvers:
+            table.add_row(
+                Text("Approver", style="bold"), *(Text("") for _ in range(len(table.columns) - 1))
+            )
+        most = max((a.total for a in report.approvers), default=0)
+        for a in report.approvers:
+            mine = Cell("approvals", None, None, f"{a.approver}: decisions", approver=a.approver)
+            for_others = Cell(
+                "approvals",
+                None,
+                None,
+                f"{a.approver}: decided under delegation",
+                approver=a.approver,
+                delegated=True,
+            )
+            self._add(
+                table,
+                (" " + a.approver[:29], a.total, "", "", a.delegated, Text(bar(a.total, most))),
+                (mine, mine, mine, mine, for_others, mine),
             )
         share = report.delegated_share
         self.query_one("#trend-label", Label).update(
             Text(f"decided under delegation: {_rate(share)}")
         )
-        return len(report.stages)
+        return len(report.stages) + len(report.approvers)
 
     def _automation(self, table: DataTable[Text], report: AutomationReport) -> int:
         self._columns(table, "Process", "Version", "Changes", "By rules", "Rate", "")
@@ -423,6 +541,17 @@ class InsightsScreen(BackofficeScreen[None]):
     @work(thread=True, exclusive=True, group="insights-drill", exit_on_error=False)
     def _drill(self, cell: Cell, wanted: InsightFilter, now: datetime) -> None:
         db = workspace_of(self).db
+        if cell.report == "approvals":
+            requests = approval_requests(
+                db,
+                wanted,
+                now,
+                stage=cell.name,
+                approver=cell.approver,
+                delegated=cell.delegated,
+            )
+            self.post_message(self.RequestsFound(cell, requests))
+            return
         if cell.report == "automation" and cell.version is not None:
             ids = automated_items(db, wanted, now, *cell.version)
         else:
@@ -442,6 +571,13 @@ class InsightsScreen(BackofficeScreen[None]):
                 message.cell.title,
             )
         )
+
+    @on(RequestsFound)
+    def _requests_found(self, message: RequestsFound) -> None:
+        if not message.requests:
+            self.notify(f"{message.cell.title}: no requests", markup=False)
+            return
+        self.app.push_screen(CountedRequestsScreen(message.cell.title, message.requests))
 
     def on_changes_arrived(self) -> None:
         """Reports are read when asked (r), not on every change: they are

@@ -149,7 +149,7 @@ async def test_release_tagged_with_a_refusal_among_them_reports_each(
     console: MakeApp, demo_db: Database
 ) -> None:
     rows = started_by(demo_db, "kimura")
-    app = console("kimura", undo_seconds=1)
+    app = console("kimura", undo_seconds=3)  # room for the check below on a busy machine
     async with app.run_test(size=(120, 30)) as pilot:
         await open_queue(pilot, app, MINE_STARTED)
         screen = app.screen

@@ -99,3 +99,18 @@ def made_by(db: Database, event_id: int) -> tuple[str, int]:
             .where(RuleCausedEvent.event_id == event_id)
         ).one()
         return rule, version
+
+
+def design_items(db: Database, status: str = "ready", n: int = 1) -> list[int]:
+    with db.read() as session:
+        found = list(
+            session.scalars(
+                select(WorkItem.id)
+                .join(Team, Team.id == WorkItem.team_id)
+                .where(Team.code == "design", WorkItem.status == status)
+                .order_by(WorkItem.id)
+                .limit(n)
+            )
+        )
+    assert len(found) == n
+    return found

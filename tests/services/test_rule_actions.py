@@ -33,6 +33,7 @@ from backoffice_tui.store.models import (
 from tests.services.rule_helpers import (
     MakeContext,
     count,
+    design_items,
     events_by,
     item_of,
     keep_demo_rules,
@@ -72,21 +73,6 @@ def by_rule(db: Database, name: str, kind: str) -> list[Event]:
     found = events_by(db, f"rule:{name}", kind)
     assert found, f"no {kind} by rule:{name}"
     assert all(made_by(db, event.id) == (name, 1) for event in found)
-    return found
-
-
-def design_items(db: Database, status: str = "ready", n: int = 1) -> list[int]:
-    with db.read() as session:
-        found = list(
-            session.scalars(
-                select(WorkItem.id)
-                .join(Team, Team.id == WorkItem.team_id)
-                .where(Team.code == "design", WorkItem.status == status)
-                .order_by(WorkItem.id)
-                .limit(n)
-            )
-        )
-    assert len(found) == n
     return found
 
 

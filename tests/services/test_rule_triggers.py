@@ -7,14 +7,15 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from backoffice_tui.services.rules.runner import run_once
 from backoffice_tui.services.work import items
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import Team, WorkItem
+from backoffice_tui.store.models import WorkItem
 from tests.services.rule_helpers import (
     MakeContext,
+    design_items,
     events_by,
     keep_demo_rules,
     load,
@@ -26,21 +27,6 @@ from tests.services.rule_helpers import (
 @pytest.fixture(autouse=True)
 def _only_the_tests_rules(demo_db: Database) -> None:
     keep_demo_rules(demo_db)
-
-
-def design_items(db: Database, status: str = "ready", n: int = 2) -> list[int]:
-    with db.read() as session:
-        found = list(
-            session.scalars(
-                select(WorkItem.id)
-                .join(Team, Team.id == WorkItem.team_id)
-                .where(Team.code == "design", WorkItem.status == status)
-                .order_by(WorkItem.id)
-                .limit(n)
-            )
-        )
-    assert len(found) == n
-    return found
 
 
 def noting_rule(name: str, trigger: str, ids: list[int]) -> str:
@@ -88,7 +74,7 @@ def test_an_event_kind_fires_on_that_kind_only(demo_db: Database, as_user: MakeC
 
 
 def test_every_n_minutes_fires_once_a_slot(demo_db: Database) -> None:
-    ids = design_items(demo_db)
+    ids = design_items(demo_db, n=2)
     load(demo_db, noting_rule("every-ten", "every_minutes = 10", ids))
     start = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     assert [f.outcome for f in run_once(demo_db, at(start)).firings] == ["done", "done"]
@@ -114,7 +100,7 @@ def test_daily_at_a_time_fires_on_working_days_only(demo_db: Database) -> None:
 
 
 def test_overdue_by_n_hours_counts_from_the_end_of_the_due_day(demo_db: Database) -> None:
-    late, due_yesterday = design_items(demo_db)
+    late, due_yesterday = design_items(demo_db, n=2)
     today = date.today()
     set_items(demo_db, late, due_on=today - timedelta(days=3))
     set_items(demo_db, due_yesterday, due_on=today - timedelta(days=1))
@@ -129,7 +115,7 @@ def test_overdue_by_n_hours_counts_from_the_end_of_the_due_day(demo_db: Database
 def test_waiting_n_working_days_takes_ready_steps_untouched_that_long(
     demo_db: Database,
 ) -> None:
-    waiting, fresh = design_items(demo_db)
+    waiting, fresh = design_items(demo_db, n=2)
     set_items(demo_db, waiting, updated_at=datetime.now(UTC) - timedelta(days=10))
     set_items(demo_db, fresh, updated_at=datetime.now(UTC))
     load(demo_db, noting_rule("stale", "waiting_working_days = 3", [waiting, fresh]))
@@ -139,7 +125,7 @@ def test_waiting_n_working_days_takes_ready_steps_untouched_that_long(
 
 
 def test_due_within_n_days_takes_open_steps_due_soon(demo_db: Database) -> None:
-    soon, later = design_items(demo_db, status="in_progress")
+    soon, later = design_items(demo_db, status="in_progress", n=2)
     today = date.today()
     set_items(demo_db, soon, due_on=today + timedelta(days=1))
     set_items(demo_db, later, due_on=today + timedelta(days=10))

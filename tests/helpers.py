@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from backoffice_tui.domain.templates import ApprovalStageSpec
 from backoffice_tui.domain.text import attribute_search_text
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import Customer, Order, WorkItem
+from backoffice_tui.store.models import ApprovalRequest, Customer, Order, WorkItem
 from tests.cli.support import libpq_dsn, ok_json
 from tests.tui.conftest import settle
 
@@ -127,3 +127,15 @@ def give_customer(db: Database, code: str, attributes: dict[str, str]) -> None:
         customer.search_text = attribute_search_text(
             attributes, customer.code, customer.name, customer.reading
         )
+
+
+def request_for(db: Database, item_id: int) -> int:
+    """The approval request of work item ``item_id``."""
+    with db.read() as session:
+        found = session.scalar(
+            select(ApprovalRequest.id).where(
+                ApprovalRequest.subject_kind == "work_item", ApprovalRequest.subject_id == item_id
+            )
+        )
+    assert found is not None
+    return found

@@ -28,8 +28,9 @@ from backoffice_tui.services.work import lifecycle
 from backoffice_tui.services.work.orders import NewOrder, create_order
 from backoffice_tui.services.work.templates import load_template_text
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import ApprovalRequest, Customer, OrderLine, WorkItem
+from backoffice_tui.store.models import Customer, OrderLine, WorkItem
 from tests.conftest import resolve_actor_for
+from tests.helpers import request_for
 
 # Monday 2 November 2026, 09:00 UTC
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -410,17 +411,6 @@ def test_automation_rate_is_the_share_of_transitions_rules_made(lab: Lab) -> Non
 # --- approvals: the requests a figure counts ---------------------------------------
 
 
-def _request_of(db: Database, item_id: int) -> int:
-    with db.read() as session:
-        found = session.scalar(
-            select(ApprovalRequest.id).where(
-                ApprovalRequest.subject_kind == "work_item", ApprovalRequest.subject_id == item_id
-            )
-        )
-    assert found is not None
-    return found
-
-
 def test_approval_figures_list_exactly_the_requests_they_count(lab: Lab) -> None:
     requests = []
     for n in range(3):
@@ -430,7 +420,7 @@ def test_approval_figures_list_exactly_the_requests_they_count(lab: Lab) -> None
         lab.start("yamamoto", build, T0 + DAY)
         lab.done("yamamoto", build, T0 + 2 * DAY)
         lab.start("david", review, T0 + 3 * DAY)  # asks for the design review
-        requests.append(_request_of(lab.db, review))
+        requests.append(request_for(lab.db, review))
     first, second, undecided = requests
     approvals.approve(lab.at(T0 + 3 * DAY + DAY / 4).as_user("sato"), first)
     approvals.send_back(lab.at(T0 + 3 * DAY + DAY / 2).as_user("kobayashi"), second, "sketch")

@@ -5,7 +5,6 @@ import tomllib
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.services.approvals import actions as approvals
@@ -17,7 +16,7 @@ from backoffice_tui.services.insight.rework import rework_items, rework_report
 from backoffice_tui.services.work import items as work_items
 from backoffice_tui.services.work.templates import load_template_text
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import ApprovalRequest
+from tests.helpers import request_for
 from tests.services.test_insight import DAY, T0, Lab
 
 REWORK_TEMPLATE = """
@@ -51,17 +50,6 @@ PREPARE = StepKey("lab-rework", "prepare", "Prepare", "provisioning", 1)
 OPERATE = StepKey("lab-rework", "operate", "Operate", "operations", 2)
 WANTED = InsightFilter(template="Rework lab", since=date(2026, 10, 26), until=date(2026, 11, 29))
 NOW = T0 + 20 * DAY
-
-
-def request_for(db: Database, item_id: int) -> int:
-    with db.read() as session:
-        found = session.scalar(
-            select(ApprovalRequest.id).where(
-                ApprovalRequest.subject_kind == "work_item", ApprovalRequest.subject_id == item_id
-            )
-        )
-    assert found is not None
-    return found
 
 
 @pytest.fixture

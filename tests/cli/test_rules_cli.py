@@ -1,7 +1,10 @@
 """``backoffice rules``: load, list, show, enable/disable, test, run,
 history and rate, through the real command line on both backends."""
 
+import re
 from pathlib import Path
+
+import pytest
 
 from backoffice_tui.resources import sample_data_dir
 from tests.cli.support import as_operator, fails, ok, ok_json
@@ -53,3 +56,38 @@ def test_bad_input_is_one_clear_line(demo_url: str, tmp_path: Path) -> None:
     operator = as_operator(demo_url, "sato")
     fails(*operator, "rules", "load", *RULES, contains="only an admin")
     assert [r["name"] for r in ok_json(*admin, "rules", "list")] == [Path(p).stem for p in RULES]
+
+
+EVERY_DAY = """
+name = "daily-look"
+roles = ["operator@design"]
+[trigger]
+every_minutes = 1440
+[when]
+field = "team"
+equals = "design"
+[[actions]]
+do = "comment"
+text = "looked at {title}"
+"""
+
+
+def test_rules_run_says_how_many_firings_it_left_for_the_next_run(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = as_operator(demo_url, "admin-ito")
+    rule = tmp_path / "daily-look.toml"
+    rule.write_text(EVERY_DAY, encoding="utf-8")
+    ok(*admin, "rules", "load", str(rule))
+    monkeypatch.setattr("backoffice_tui.services.rules.runner.MAX_PER_RUN", 2)
+    first = re.search(r"^daily-look: (\d+) more left for the next run$", _run(admin), re.M)
+    assert first is not None and int(first.group(1)) > 2
+    left = int(first.group(1))
+    second = re.search(r"^daily-look: (\d+) more left for the next run$", _run(admin), re.M)
+    assert second is not None and int(second.group(1)) == left - 2
+    fired = [r for r in ok_json(*admin, "rules", "history", "daily-look") if r["outcome"] == "done"]
+    assert len(fired) == 4
+
+
+def _run(admin: list[str]) -> str:
+    return ok(*admin, "rules", "run").stdout

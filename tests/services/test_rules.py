@@ -5,9 +5,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from backoffice_tui.domain.errors import InvalidInput, PermissionDenied
+from backoffice_tui.services.rules import actions, conditions, runner
 from backoffice_tui.services.rules.definitions import (
     list_rules,
     live_rules,
@@ -18,6 +19,7 @@ from backoffice_tui.services.rules.feed import RuleFeed
 from backoffice_tui.services.rules.history import automation_rate, history, try_rule
 from backoffice_tui.services.rules.runner import (
     fire,
+    fire_all,
     plans_for_events,
     retry_due,
     run_once,
@@ -37,11 +39,13 @@ from backoffice_tui.store.models import (
 from tests.services.rule_helpers import (
     MakeContext,
     count,
+    events_by,
     item_of,
     keep_demo_rules,
     load,
     open_item,
     serve_once,
+    serve_pass,
 )
 
 
@@ -287,3 +291,179 @@ def test_serve_applies_event_rules_within_a_second_and_resumes_after_a_restart(
     # stopped and started again: nothing is handled twice, new events are
     items.add_note(as_user("sato"), item_id, "again")
     assert run_until(lambda: count(demo_db, RuleFiring) == 2) == ["done"]
+
+
+def _notes_by(db: Database, rule: str, item_id: int) -> int:
+    return sum(e.entity_id == item_id for e in events_by(db, f"rule:{rule}", "work_item.note"))
+
+
+def test_firings_share_a_transaction_and_one_that_fails_is_undone_alone_and_retried(
+    demo_db: Database, as_user: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "TRANSACTION_SECONDS", 60.0)  # however slow the machine
+    both_teams = CHAIN.replace("{name}", "ping").replace(
+        'field = "team"\nequals = "design"', 'field = "team"\nin = ["design", "build"]'
+    )
+    load(demo_db, both_teams)  # its roles are design's only: on a build step it is refused
+    serve_once(demo_db)
+    design, build = open_item(demo_db, "design"), open_item(demo_db, "build")
+    for item_id in (design, build, design):
+        items.add_note(as_user("admin-ito"), item_id, "hello")
+    feed = RuleFeed(demo_db, "serve")
+    feed.resume()
+    plans = plans_for_events(demo_db, live_rules(demo_db), feed.read())
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(demo_db.engine, "commit", committed)
+    try:
+        firings = fire_all(demo_db, plans)
+    finally:
+        event.remove(demo_db.engine, "commit", committed)
+    feed.save()
+    assert [f.outcome for f in firings] == ["done", "failed", "done"]
+    assert len(commits) == 1  # the three firings, in one transaction
+    assert "rule:ping is not in team build" in (firings[1].error or "")
+    assert (_notes_by(demo_db, "ping", design), _notes_by(demo_db, "ping", build)) == (2, 0)
+    [failed] = [r for r in history(demo_db, "ping") if r.outcome == "failed"]
+    assert failed.attempts == 1 and failed.next_retry_at is not None
+    load(
+        demo_db, both_teams.replace('["operator@design"]', '["operator@design", "operator@build"]')
+    )
+    [again] = retry_due(demo_db, lambda: datetime.now(UTC) + timedelta(minutes=5))
+    assert (again.outcome, again.entity_id) == ("done", build)
+    assert _notes_by(demo_db, "ping", build) == 1
+    assert serve_once(demo_db) == []
+
+
+def test_a_runner_stopped_mid_batch_leaves_none_of_it_and_the_next_makes_each_once(
+    demo_db: Database, as_user: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "TRANSACTION_SECONDS", 60.0)  # however slow the machine
+    load(demo_db, CHAIN.replace("{name}", "ping"))
+    serve_once(demo_db)
+    item_id = open_item(demo_db, "design")
+    for text in ("one", "two", "three"):
+        items.add_note(as_user("sato"), item_id, text)
+    comment = actions.ACTIONS["comment"]
+    calls: list[int] = []
+
+    def stopped_on_the_second(acting: actions.Acting, action: object) -> actions.Done:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return comment(acting, action)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(actions.ACTIONS, "comment", stopped_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        serve_pass(demo_db)
+    assert count(demo_db, RuleFiring) == 0 and _notes_by(demo_db, "ping", item_id) == 0
+    monkeypatch.setitem(actions.ACTIONS, "comment", comment)
+    assert serve_once(demo_db) == ["done", "done", "done"]
+    assert serve_once(demo_db) == []
+    assert _notes_by(demo_db, "ping", item_id) == 3
+
+
+def test_a_firing_is_skipped_when_its_conditions_stopped_holding_since_the_batch_was_read(
+    demo_db: Database, as_user: MakeContext
+) -> None:
+    load(demo_db, NOTE_RAISES_PRIORITY)
+    serve_once(demo_db)
+    item_id = open_item(demo_db, "design")
+    with demo_db.write() as session:
+        session.execute(update(WorkItem).where(WorkItem.id == item_id).values(priority=3))
+    items.add_note(as_user("sato"), item_id, "URGENT")
+    feed = RuleFeed(demo_db, "serve")
+    feed.resume()
+    [planned] = plans_for_events(demo_db, live_rules(demo_db), feed.read())
+    with demo_db.write() as session:  # someone made it most urgent meanwhile
+        session.execute(update(WorkItem).where(WorkItem.id == item_id).values(priority=1))
+    assert [f.outcome for f in fire_all(demo_db, [planned])] == ["skipped"]
+    assert count(demo_db, RuleFiring) == 0
+
+
+def test_two_runners_serving_at_once_answer_each_event_once(
+    demo_db: Database, as_user: MakeContext
+) -> None:
+    import threading
+    import time
+
+    load(demo_db, CHAIN.replace("{name}", "ping"))
+    for name in ("first", "second"):
+        serve_once(demo_db, name)  # places both cursors
+    item_id = open_item(demo_db, "design")
+    heard: dict[str, list[str]] = {"first": [], "second": []}
+    stop = threading.Event()
+    runners = [
+        threading.Thread(
+            target=serve,
+            args=(demo_db,),
+            kwargs={
+                "name": name,
+                "poll_seconds": 0.02,
+                "should_stop": stop.is_set,
+                "on_firing": lambda firing, name=name: heard[name].append(firing.outcome),
+            },
+        )
+        for name in heard
+    ]
+    for thread in runners:
+        thread.start()
+    try:
+        for n in range(30):
+            items.add_note(as_user("sato"), item_id, f"note {n}")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(len(h) < 30 for h in heard.values()):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in runners:
+            thread.join()
+    assert sorted(heard["first"] + heard["second"]) == ["already"] * 30 + ["done"] * 30
+    assert _notes_by(demo_db, "ping", item_id) == 30
+    assert count(demo_db, RuleFiring) == 30
+
+
+def test_a_batch_read_in_small_chunks_plans_the_same_firings_and_depths(
+    demo_db: Database, as_user: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "MANY_AT_ONCE", 2)
+    monkeypatch.setattr(conditions, "MANY_AT_ONCE", 2)
+    load(demo_db, CHAIN.replace("{name}", "ping"))
+    load(demo_db, CHAIN.replace("{name}", "pong"))
+    serve_once(demo_db)
+    first, second = open_item(demo_db, "design"), open_item(demo_db, "design", "waiting")
+    for item_id in (first, second, first):
+        items.add_note(as_user("sato"), item_id, "hello")
+    feed = RuleFeed(demo_db, "serve")
+    feed.resume()
+    plans = plans_for_events(demo_db, live_rules(demo_db), feed.read())
+    assert sorted((p.rule.name, p.candidate.entity_id, p.depth) for p in plans) == sorted(
+        (rule, item_id, 1) for rule in ("ping", "pong") for item_id in (first, second, first)
+    )
+    assert [f.outcome for f in fire_all(demo_db, plans)] == ["done"] * 6
+    feed.save()
+    assert serve_once(demo_db) == ["done"] * 6  # depth 2: each answers the other
+    assert serve_once(demo_db) == ["stopped"] * 6
+
+
+def test_a_transaction_of_firings_ends_when_its_time_is_up(
+    demo_db: Database, as_user: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "TRANSACTION_SECONDS", 0.0)
+    load(demo_db, CHAIN.replace("{name}", "ping"))
+    serve_once(demo_db)
+    item_id = open_item(demo_db, "design")
+    for text in ("one", "two"):
+        items.add_note(as_user("sato"), item_id, text)
+    feed = RuleFeed(demo_db, "serve")
+    feed.resume()
+    plans = plans_for_events(demo_db, live_rules(demo_db), feed.read())
+    heard: list[int] = []
+    firings = fire_all(
+        demo_db, plans, on_firing=lambda firing: heard.append(count(demo_db, RuleFiring))
+    )
+    assert [f.outcome for f in firings] == ["done", "done"]
+    assert heard == [1, 2]  # each heard of once committed, before the next was made

@@ -268,8 +268,11 @@ def _note(acting: Acting, text: str, kind: str) -> Done:
             request_id = request_of(session, target).id
         approvals.add_comment(ctx, request_id, text)
         return {"do": kind, "approval": request_id}
-    with ctx.db.read() as session:
-        item_id = work_item_of(session, target).id
+    if target.entity == "work_item":
+        item_id = target.entity_id  # the note says if it is gone
+    else:
+        with ctx.db.read() as session:
+            item_id = work_item_of(session, target).id
     items.add_note(ctx, item_id, text)
     return {"do": kind, "work_item": item_id}
 

@@ -5,10 +5,12 @@ schedule slot, the due date). Its ``rule_firings`` row, unique on (rule,
 fire_key), is written in the same transaction as its actions: of two
 runners handling the same event one commits and the other's insert is
 refused, and a runner killed mid-batch that reads the batch again finds
-the firings it committed. An action that fails rolls the whole firing
-back; the failure is then recorded on its own and tried again later
-(30 s, 1 min, 2 min ... up to 5 attempts), and a rule that cannot do its
-work says so in ``rules history`` instead of dropping it.
+the firings it committed. Several firings share a transaction, each in
+a savepoint of its own (:func:`fire_all`). An action that fails rolls its
+whole firing back, and only it; the failure is then recorded on its own
+and tried again later (30 s, 1 min, 2 min ... up to 5 attempts), and a
+rule that cannot do its work says so in ``rules history`` instead of
+dropping it.
 
 A rule never fires on an event its own actions wrote. Events written by a
 firing are kept with its depth (``rule_caused_events``): a rule that an
@@ -21,10 +23,10 @@ import time as clock
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy import event as orm_event
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -34,11 +36,12 @@ from backoffice_tui.services.context import Context
 from backoffice_tui.services.events import EventRecord, record_event
 from backoffice_tui.services.rules.actions import Acting, Target, perform
 from backoffice_tui.services.rules.conditions import (
+    MANY_AT_ONCE,
     Pushed,
+    current_fields,
+    fields_many,
     matches,
     pushdown,
-    subject_fields,
-    work_item_fields_many,
 )
 from backoffice_tui.services.rules.definitions import LiveRule, live_rules, rule_login
 from backoffice_tui.services.rules.feed import RuleFeed
@@ -113,10 +116,12 @@ def _context(db: Database, rule: LiveRule, now: Callable[[], datetime]) -> Conte
 
 @dataclass(eq=False)
 class _Caught:
-    events: list[Event] = field(default_factory=list)
+    """The ids of the events a firing's actions write, as they are flushed."""
+
+    ids: list[int] = field(default_factory=list)
 
     def __call__(self, session: Session, _context: Any) -> None:
-        self.events.extend(obj for obj in session.new if isinstance(obj, Event))
+        self.ids.extend(obj.id for obj in session.new if isinstance(obj, Event))
 
 
 def _record_stop(db: Database, plan: Plan, now: datetime) -> Firing:
@@ -124,7 +129,11 @@ def _record_stop(db: Database, plan: Plan, now: datetime) -> Firing:
     try:
         with db.write() as session:
             session.add(
-                _row(plan, "stopped", now, error=f"chain deeper than {rule.spec.max_depth}")
+                RuleFiring(
+                    **_values(
+                        plan, "stopped", now, error=f"chain deeper than {rule.spec.max_depth}"
+                    )
+                )
             )
             session.flush()
             record_event(
@@ -145,22 +154,23 @@ def _record_stop(db: Database, plan: Plan, now: datetime) -> Firing:
     return _firing(plan, "stopped")
 
 
-def _row(plan: Plan, outcome: str, now: datetime, **values: Any) -> RuleFiring:
-    return RuleFiring(
-        rule_id=plan.rule.id,
-        rule_version=plan.rule.version,
-        fire_key=plan.candidate.fire_key,
-        trigger=plan.trigger,
-        event_id=plan.event_id,
-        entity=plan.candidate.entity,
-        entity_id=plan.candidate.entity_id,
-        depth=plan.depth,
-        outcome=outcome,
-        actions=[],
-        attempts=1,
-        at=now,
+def _values(plan: Plan, outcome: str, now: datetime, **values: Any) -> dict[str, Any]:
+    """The columns of the plan's ``rule_firings`` row."""
+    return {
+        "rule_id": plan.rule.id,
+        "rule_version": plan.rule.version,
+        "fire_key": plan.candidate.fire_key,
+        "trigger": plan.trigger,
+        "event_id": plan.event_id,
+        "entity": plan.candidate.entity,
+        "entity_id": plan.candidate.entity_id,
+        "depth": plan.depth,
+        "outcome": outcome,
+        "actions": [],
+        "attempts": 1,
+        "at": now,
         **values,
-    )
+    }
 
 
 def _firing(
@@ -170,44 +180,62 @@ def _firing(
     return Firing(plan.rule.name, c.fire_key, c.entity, c.entity_id, outcome, tuple(actions), error)
 
 
+# the statements of each firing, made once
+_FIRINGS = cast(Table, RuleFiring.__table__)
+_CLAIM = insert(_FIRINGS).returning(_FIRINGS.c.id)
+_FINISH = (
+    update(_FIRINGS)
+    .where(_FIRINGS.c.id == bindparam("firing"))
+    .values(
+        actions=bindparam("done"),
+        finished_at=bindparam("finished"),
+        error=None,
+        next_retry_at=None,
+    )
+)
+_CAUSED = insert(cast(Table, RuleCausedEvent.__table__))
+
+
 def _act(
-    db: Database, plan: Plan, now: Callable[[], datetime], claim: Callable[[Session], RuleFiring]
+    db: Database, plan: Plan, now: Callable[[], datetime], claim: Callable[[Session], int]
 ) -> list[dict[str, Any]]:
-    """Claim the firing and run its actions, all in one transaction."""
+    """Claim the firing and run its actions, all in one transaction (a
+    savepoint of the batch's, in :func:`fire_all`): the claim, the subject
+    read again, the actions, then the row finished and the events it caused."""
     rule, candidate = plan.rule, plan.candidate
     caught = _Caught()
-    with db.one_transaction():
-        with db.write() as session:
-            orm_event.listen(session, "after_flush", caught)
-            try:
-                row = claim(session)
-            except IntegrityError:
-                raise _Duplicate from None
+    with db.one_transaction(), db.write() as session:
         try:
-            with db.read() as session:
-                fields = subject_fields(session, candidate.entity, candidate.entity_id)
-            if fields is None or not matches(rule.spec.when, fields):
-                raise _NoLongerHolds
-            acting = Acting(
-                _context(db, rule, now),
-                rule.id,
-                rule.name,
-                Target(candidate.entity, candidate.entity_id, fields),
-            )
+            firing_id = claim(session)
+        except IntegrityError:
+            raise _Duplicate from None
+        read: list[object] = []  # what the actions find in the session
+        fields = current_fields(session, candidate.entity, candidate.entity_id, read)
+        if fields is None or not matches(rule.spec.when, fields):
+            raise _NoLongerHolds
+        acting = Acting(
+            _context(db, rule, now),
+            rule.id,
+            rule.name,
+            Target(candidate.entity, candidate.entity_id, fields),
+        )
+        orm_event.listen(session, "after_flush", caught)
+        try:
             done = [perform(acting, action) for action in rule.spec.actions]
-            with db.write() as session:
-                session.flush()
-                row.actions = done
-                row.finished_at = now()
-                row.error = None
-                row.next_retry_at = None
-                session.flush()
-                for caused in {e.id: e for e in caught.events}.values():
-                    session.add(
-                        RuleCausedEvent(event_id=caused.id, firing_id=row.id, depth=plan.depth)
-                    )
+            session.flush()
         finally:
             orm_event.remove(session, "after_flush", caught)
+        connection = session.connection()  # plain statements: nothing here is in the ORM
+        connection.execute(_FINISH, {"firing": firing_id, "done": done, "finished": now()})
+        caused = list(dict.fromkeys(caught.ids))
+        if caused:
+            connection.execute(
+                _CAUSED,
+                [
+                    {"event_id": event_id, "firing_id": firing_id, "depth": plan.depth}
+                    for event_id in caused
+                ],
+            )
     return done
 
 
@@ -217,11 +245,11 @@ def fire(db: Database, plan: Plan, now: Callable[[], datetime] = utc_now) -> Fir
     if plan.depth > plan.rule.spec.max_depth:
         return _record_stop(db, plan, at)
 
-    def claim(session: Session) -> RuleFiring:
-        row = _row(plan, "done", at)
-        session.add(row)
-        session.flush()
-        return row
+    def claim(session: Session) -> int:
+        firing_id: int = (
+            session.connection().execute(_CLAIM, _values(plan, "done", at)).scalar_one()
+        )
+        return firing_id
 
     try:
         done = _act(db, plan, now, claim)
@@ -236,13 +264,52 @@ def fire(db: Database, plan: Plan, now: Callable[[], datetime] = utc_now) -> Fir
         try:
             with db.write() as session:
                 session.add(
-                    _row(plan, "failed", at, error=message, next_retry_at=at + retry_delay(1))
+                    RuleFiring(
+                        **_values(
+                            plan, "failed", at, error=message, next_retry_at=at + retry_delay(1)
+                        )
+                    )
                 )
         except IntegrityError:
             return _firing(plan, "already")
         log.warning("rule %s failed on %s: %s", plan.rule.name, plan.candidate.fire_key, message)
         return _firing(plan, "failed", error=message)
     return _firing(plan, "done", done)
+
+
+FIRINGS_PER_TRANSACTION = 25
+TRANSACTION_SECONDS = 0.1  # a batch's firings are committed at least this often
+
+
+def fire_all(
+    db: Database,
+    plans: Iterable[Plan],
+    now: Callable[[], datetime] = utc_now,
+    on_firing: Callable[[Firing], None] = lambda firing: None,
+) -> list[Firing]:
+    """Fire each plan as :func:`fire` does, several firings to a
+    transaction: each firing is a savepoint in it, so one that fails or
+    was made already is undone alone (and a failure recorded, as on its
+    own) while the others stand. A transaction holds at most
+    ``FIRINGS_PER_TRANSACTION`` firings or ``TRANSACTION_SECONDS`` of
+    work; ``on_firing`` hears of each firing once it is committed. An
+    error that ends the transaction (the database gone, the runner
+    stopped) undoes its firings, which a runner reading the events again
+    makes then."""
+    waiting = list(plans)
+    results: list[Firing] = []
+    while len(results) < len(waiting):
+        batch: list[Firing] = []
+        started = clock.monotonic()
+        with db.one_transaction():
+            for plan in waiting[len(results) : len(results) + FIRINGS_PER_TRANSACTION]:
+                batch.append(fire(db, plan, now))
+                if clock.monotonic() - started >= TRANSACTION_SECONDS:
+                    break
+        results.extend(batch)
+        for firing in batch:
+            on_firing(firing)
+    return results
 
 
 def retry_due(
@@ -271,7 +338,7 @@ def retry_due(
 def _retry(
     db: Database, plan: Plan, firing_id: int, attempts: int, now: Callable[[], datetime]
 ) -> Firing:
-    def claim(session: Session) -> RuleFiring:
+    def claim(session: Session) -> int:
         changed = rows_changed(
             session.execute(
                 update(RuleFiring)
@@ -286,9 +353,7 @@ def _retry(
         )
         if changed != 1:
             raise _Duplicate
-        row = session.get(RuleFiring, firing_id, populate_existing=True)
-        assert row is not None
-        return row
+        return firing_id
 
     try:
         done = _act(db, plan, now, claim)
@@ -326,31 +391,41 @@ def _retry(
 
 def plans_for_events(db: Database, rules: list[LiveRule], events: list[EventRecord]) -> list[Plan]:
     """The firings a batch of events calls for: rules triggered by the
-    event's kind whose conditions hold for its subject now."""
+    event's kind whose conditions hold for its subject now (the subjects'
+    fields read together, work items in one query)."""
     wanted = [r for r in rules if r.enabled and r.spec.trigger.kind == "event"]
     if not wanted or not events:
         return []
-    plans = []
     with db.read() as session:
-        depths = _pairs(
-            session.execute(
-                select(RuleCausedEvent.event_id, RuleCausedEvent.depth).where(
-                    RuleCausedEvent.event_id.in_([e.id for e in events])
+        depths: dict[int, int] = {}
+        for start in range(0, len(events), MANY_AT_ONCE):
+            ids = [e.id for e in events[start : start + MANY_AT_ONCE]]
+            depths |= _pairs(
+                session.execute(
+                    select(RuleCausedEvent.event_id, RuleCausedEvent.depth).where(
+                        RuleCausedEvent.event_id.in_(ids)
+                    )
                 )
             )
-        )
+        found: list[tuple[EventRecord, LiveRule, int]] = []
         for ev in events:
             for rule in wanted:
                 if ev.kind not in rule.spec.trigger.events or ev.actor == rule_login(rule.name):
                     continue
                 subject_id = subject_of_event(session, rule.spec.subject, ev.entity, ev.entity_id)
-                if subject_id is None:
-                    continue
-                fields = subject_fields(session, rule.spec.subject, subject_id)
-                if fields is None or not matches(rule.spec.when, fields):
-                    continue
-                candidate = Candidate(rule.spec.subject, subject_id, f"event:{ev.id}")
-                plans.append(Plan(rule, "event", candidate, ev.id, depths.get(ev.id, 0) + 1))
+                if subject_id is not None:
+                    found.append((ev, rule, subject_id))
+        subjects: dict[str, list[int]] = {}
+        for _ev, rule, subject_id in found:
+            subjects.setdefault(rule.spec.subject, []).append(subject_id)
+        fields = {entity: fields_many(session, entity, ids) for entity, ids in subjects.items()}
+    plans = []
+    for ev, rule, subject_id in found:
+        subject = fields[rule.spec.subject].get(subject_id)
+        if subject is None or not matches(rule.spec.when, subject):
+            continue
+        candidate = Candidate(rule.spec.subject, subject_id, f"event:{ev.id}")
+        plans.append(Plan(rule, "event", candidate, ev.id, depths.get(ev.id, 0) + 1))
     return plans
 
 
@@ -359,8 +434,10 @@ def handle_events(
     rules: list[LiveRule],
     events: list[EventRecord],
     now: Callable[[], datetime] = utc_now,
+    on_firing: Callable[[Firing], None] = lambda firing: None,
 ) -> list[Firing]:
-    return [fire(db, plan, now) for plan in plans_for_events(db, rules, events)]
+    """Fire what a batch of events calls for (:func:`fire_all`)."""
+    return fire_all(db, plans_for_events(db, rules, events), now, on_firing)
 
 
 @dataclass
@@ -388,6 +465,11 @@ def serve(
     rules: list[LiveRule] = []
     loaded_at = -reload_seconds
     retried_at = 0.0
+
+    def heard(firing: Firing) -> None:
+        stats.firings.append(firing)
+        on_firing(firing)
+
     while not should_stop():
         try:
             if not feed.started:
@@ -401,9 +483,7 @@ def serve(
             events = feed.read()
             if any(ev.entity == "rule" for ev in events):
                 rules, loaded_at = live_rules(db), clock.monotonic()
-            for firing in handle_events(db, rules, events, now):
-                stats.firings.append(firing)
-                on_firing(firing)
+            handle_events(db, rules, events, now, heard)
             if events:
                 feed.save()
                 stats.events += len(events)
@@ -466,15 +546,15 @@ def _holding(
     when = rule.spec.when
     if pushed is not None and pushed.exact:
         return fresh
-    if pushed is not None:
-        many = work_item_fields_many(session, [c.entity_id for c in fresh])
-        return [c for c in fresh if c.entity_id in many and matches(when, many[c.entity_id])]
-    holding = []
+    kinds: dict[str, list[int]] = {}
     for candidate in fresh:
-        fields = subject_fields(session, candidate.entity, candidate.entity_id)
-        if fields is not None and matches(when, fields):
-            holding.append(candidate)
-    return holding
+        kinds.setdefault(candidate.entity, []).append(candidate.entity_id)
+    many = {entity: fields_many(session, entity, ids) for entity, ids in kinds.items()}
+    return [
+        c
+        for c in fresh
+        if c.entity_id in many[c.entity] and matches(when, many[c.entity][c.entity_id])
+    ]
 
 
 def evaluate(
@@ -544,8 +624,7 @@ def run_once(
         if rule.spec.trigger.kind == "event" or (names and rule.name not in names):
             continue
         due = evaluate(db, rule, at, limit=MAX_PER_RUN)
-        for plan in due.plans:
-            firings.append(fire(db, plan, now))
+        firings.extend(fire_all(db, due.plans, now))
         if due.more:
             left.append((rule.name, due.more))
     return RunResult(tuple(firings), tuple(retry_due(db, now, rules)), tuple(left))

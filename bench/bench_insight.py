@@ -18,7 +18,8 @@ In one run it measures:
    from a worker); target: Insights at most 1.5x Home, in the same run.
 
 The SQLite database is ``backoffice demo generate``'s, in a temporary
-directory or reused from ``--keep DIR``. The compare report needs two
+directory or reused from ``--keep DIR`` (upgraded first if an older version
+made it; the PostgreSQL one must be at the latest schema already). The compare report needs two
 versions of one template, which generated data does not have, so it is
 timed on the newest template against itself only when a second version is
 loaded (otherwise listed as skipped).
@@ -42,7 +43,7 @@ from report import heading, table, verdict
 from tests.tui.pty_session import PtySession
 
 from backoffice_tui.domain.errors import BackofficeError
-from backoffice_tui.services.connection import open_database
+from backoffice_tui.services.connection import open_database, upgrade_schema
 from backoffice_tui.services.insight.filters import InsightFilter
 from backoffice_tui.services.insight.tables import REPORT_KINDS, report_table
 
@@ -123,6 +124,11 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / BIG_DB
     prepare(database, options.work_items)
+    kept = open_database(f"sqlite:///{database}", check_schema=False)
+    try:
+        upgrade_schema(kept)  # a kept file made by an older version
+    finally:
+        kept.dispose()
 
     heading(f"reports over {options.work_items:,} work items (target <= {REPORT_TARGET_S} s)")
     results = report_rows("sqlite", time_reports(f"sqlite:///{database}", options.repeat))

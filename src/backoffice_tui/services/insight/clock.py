@@ -12,6 +12,7 @@ PostgreSQL); every expression here works in UTC days:
   month, as ``YYYY-MM-DD`` text.
 """
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, case
@@ -21,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 PERIODS = ("week", "month")
+DAY_ZERO = date(1970, 1, 4)  # the Sunday ``day_number`` counts from
 
 
 class _SecondsBetween(FunctionElement[float]):
@@ -68,6 +70,25 @@ def _day_postgresql(element: _DayNumber, compiler: SQLCompiler, **kw: Any) -> st
     return (
         f"(CAST(({compiler.process(moment, **kw)}) AT TIME ZONE 'UTC' AS DATE) - DATE '1970-01-04')"
     )
+
+
+class _MillisecondDayNumber(FunctionElement[int]):
+    type = Integer()
+    inherit_cache = True
+    name = "millisecond_day_number"
+
+
+@compiles(_MillisecondDayNumber, "sqlite")
+def _ms_day_sqlite(element: _MillisecondDayNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    (moment,) = list(element.clauses)
+    # julianday() is of the time rounded to the millisecond; 2440591 is the
+    # Julian day number of 1970-01-04
+    return f"(CAST(julianday({compiler.process(moment, **kw)}) + 0.5 AS INTEGER) - 2440591)"
+
+
+@compiles(_MillisecondDayNumber, "postgresql")
+def _ms_day_postgresql(element: _MillisecondDayNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    return _day_postgresql(element, compiler, **kw)  # type: ignore[arg-type]
 
 
 class _WeekStart(FunctionElement[str]):
@@ -131,6 +152,19 @@ def period_start(moment: Any, by: str) -> ColumnElement[str]:
     return _WeekStart(moment)
 
 
+def period_day(moment: Any, by: str) -> ColumnElement[int]:
+    """The ``day_number`` of the day ``period_start(moment, by)`` counts
+    ``moment`` in. SQLite reads a time moved by a date modifier (the week's
+    ``weekday 0``) rounded to the millisecond, but a plain date (the
+    month's) as written: in the last half millisecond of a Sunday the two
+    differ, and the week is the next one."""
+    if by not in PERIODS:
+        raise ValueError(f"period {by!r} is none of {', '.join(PERIODS)}")
+    if by == "month":
+        return _DayNumber(moment)
+    return _MillisecondDayNumber(moment)
+
+
 def working_day_count(day: ColumnElement[int]) -> ColumnElement[int]:
     """Working days in ``(epoch, day]`` (the epoch being a Sunday)."""
     weeks = day // 7
@@ -141,5 +175,11 @@ def working_day_count(day: ColumnElement[int]) -> ColumnElement[int]:
 def working_days_after(start: Any, end: Any) -> ColumnElement[int]:
     """How many working days after ``start``'s day ``end``'s day is
     (``domain.working_days.working_days_between`` in SQL; 0 if not after)."""
-    count = working_day_count(day_number(end)) - working_day_count(day_number(start))
+    return working_days_after_day(day_number(start), day_number(end))
+
+
+def working_days_after_day(start_day: Any, end_day: Any) -> ColumnElement[int]:
+    """``working_days_after`` of two ``day_number``s (each is written several
+    times: columns, so that no day is worked out twice)."""
+    count = working_day_count(end_day) - working_day_count(start_day)
     return case((count > 0, count), else_=0)

@@ -19,13 +19,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services.insight.clock import period_start, seconds_between
+from backoffice_tui.services.insight.clock import (
+    DAY_ZERO,
+    period_day,
+    period_start,
+    seconds_between,
+)
 from backoffice_tui.services.insight.filters import (
+    GROUP,
     STEP_COLUMNS,
     InsightFilter,
     Scope,
@@ -37,19 +56,21 @@ from backoffice_tui.services.insight.filters import (
     matching,
     resolve,
     step_key,
-    with_step,
+    tuned,
     with_step_of,
 )
-from backoffice_tui.services.insight.rollup import current_stays, readied_at
-from backoffice_tui.services.insight.stays import SECONDS_PER_DAY, at_utc, nearest_rank
+from backoffice_tui.services.insight.rollup import readied_at, stays_of, with_stays
+from backoffice_tui.services.insight.stays import SECONDS_PER_DAY, at_utc
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import WorkItem
+from backoffice_tui.store.models import OrderLine, Service, Team, TemplateStep, WorkItem
 
 WIP_STATUSES = (WorkStatus.READY.value, WorkStatus.IN_PROGRESS.value, WorkStatus.BLOCKED.value)
 # ageing buckets: upper bounds in days (the last is open-ended)
 AGE_BOUNDS = (1, 3, 7, 14)
 AGE_LABELS = ("<1d", "1-3d", "3-7d", "7-14d", "14d+")
 PARTS = ("cycle", "waiting", "working", "blocked")
+# the columns a grouped row names its step by (``filters.grouped``)
+GROUP_NAMES = (*GROUP, "step_name", "position")
 
 
 @dataclass(frozen=True)
@@ -102,10 +123,12 @@ def open_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     and ageing bucket."""
     found = items_first(
         scope.items(
-            select(
-                *item_keys(),
-                WorkItem.status.label("status"),
-                readied_at().label("ready_at"),
+            with_stays(
+                select(
+                    *item_keys(),
+                    WorkItem.status.label("status"),
+                    readied_at().label("ready_at"),
+                )
             ).where(WorkItem.status.in_(WIP_STATUSES))
         ),
         "open_items",
@@ -117,35 +140,226 @@ def open_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     )
 
 
-def finished_ids(scope: Scope) -> Select[*tuple[Any, ...]]:
-    """The ids of the items finished (done) in the period."""
-    return scope.items(
-        select(WorkItem.id).where(
-            WorkItem.status == WorkStatus.DONE.value,
-            WorkItem.finished_at >= at_utc(scope.start),
-            WorkItem.finished_at < at_utc(scope.end),
-        )
+def finished_items(scope: Scope) -> Any:
+    """The items finished (done) in the period, found first, with what
+    their stays and step are read by (all of it in ``ix_work_items_finished``)."""
+    return items_first(
+        scope.items(
+            select(
+                *item_keys(),
+                WorkItem.position.label("item_position"),
+                WorkItem.created_at.label("created_at"),
+                WorkItem.finished_at.label("finished_at"),
+            ).where(
+                WorkItem.status == WorkStatus.DONE.value,
+                WorkItem.finished_at >= at_utc(scope.start),
+                WorkItem.finished_at < at_utc(scope.end),
+            )
+        ),
+        "finished_items",
     )
 
 
 def done_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     """One row per item finished in the period: its step, period, the days
     of its cycle and their parts, and its visits."""
-    stays = current_stays(finished_ids(scope), scope.now)
-    return with_step(
+    stays = stays_of(finished_items(scope), scope.now)
+    return with_step_of(
         select(
             stays.c.item_id,
             *STEP_COLUMNS,
-            period_start(WorkItem.finished_at, scope.by).label("period"),
-            ((stays.c.waiting + stays.c.working + stays.c.blocked) / SECONDS_PER_DAY).label(
-                "cycle"
-            ),
-            (stays.c.waiting / SECONDS_PER_DAY).label("waiting"),
-            (stays.c.working / SECONDS_PER_DAY).label("working"),
-            (stays.c.blocked / SECONDS_PER_DAY).label("blocked"),
+            period_start(stays.c.finished_at, scope.by).label("period"),
+            *_parts(stays),
             stays.c.visits,
-        ).join(WorkItem, WorkItem.id == stays.c.item_id)
+        ),
+        stays,
     )
+
+
+def _parts(stays: Any) -> tuple[Any, ...]:
+    """The days of an item's cycle and of its parts."""
+    return (
+        ((stays.c.waiting + stays.c.working + stays.c.blocked) / SECONDS_PER_DAY).label("cycle"),
+        *((stays.c[part] / SECONDS_PER_DAY).label(part) for part in PARTS[1:]),
+    )
+
+
+def _done_rows(scope: Scope) -> Select[*tuple[Any, ...]]:
+    """``done_facts`` by day for ``done_figures``: the service and team by
+    id (named once the rows are grouped), without the item's id."""
+    stays = stays_of(finished_items(scope), scope.now)
+    return (
+        select(
+            OrderLine.service_id.label("service"),
+            TemplateStep.key.label("step"),
+            stays.c.team_id.label("team"),
+            TemplateStep.name.label("step_name"),
+            TemplateStep.position.label("position"),
+            period_day(stays.c.finished_at, scope.by).label("day"),
+            *_parts(stays),
+            stays.c.visits,
+        )
+        .select_from(stays)
+        .join(TemplateStep, TemplateStep.id == stays.c.step_id)
+        .join(OrderLine, OrderLine.id == stays.c.order_line_id)
+    )
+
+
+def _named(rows: Any) -> tuple[Any, ...]:
+    """The step columns of grouped ``rows`` whose service and team are ids."""
+    return (
+        Service.code.label("service"),
+        rows.c.step,
+        Team.code.label("team"),
+        rows.c.step_name,
+        rows.c.position,
+    )
+
+
+def _count(condition: Any) -> Any:
+    return cast(func.sum(case((condition, 1), else_=0)), Integer)
+
+
+def done_figures(scope: Scope) -> CompoundSelect[*tuple[Any, ...]]:
+    """The finished items' figures per step in one statement, each item's
+    facts computed once: a row per step and ``day`` (``clock.period_day``)
+    with how many were ``done`` then (the throughput, summed by period by
+    the caller), and a row per step with no day carrying ``done``,
+    ``revisited`` and the medians and 85th percentiles of the parts.
+
+    A percentile is read by nearest rank, ranking only the values that are
+    not zero (most items are never blocked, many are started at once): the
+    k-th value is the k-th of those ranked when it is below zero, zero when
+    k falls among the zeros, and the (k - zeros)-th ranked otherwise."""
+    done = _done_rows(scope).cte("done_facts").prefix_with("MATERIALIZED")
+    keys = group_by(done)
+    per_day = (
+        select(
+            *grouped(done),
+            done.c.day,
+            func.count().label("done"),
+            _count(done.c.visits > 1).label("revisited"),
+            *(_count(done.c[part] == 0).label(f"{part}_zeros") for part in PARTS),
+            *(_count(done.c[part] < 0).label(f"{part}_below") for part in PARTS),
+        )
+        .group_by(*keys, done.c.day)
+        .cte("done_days")
+    )
+    totals = (
+        select(
+            *grouped(per_day),
+            cast(func.sum(per_day.c.done), Integer).label("done"),
+            cast(func.sum(per_day.c.revisited), Integer).label("revisited"),
+            *(
+                cast(func.sum(per_day.c[f"{part}_{what}"]), Integer).label(f"{part}_{what}")
+                for part in PARTS
+                for what in ("zeros", "below")
+            ),
+        )
+        .group_by(*group_by(per_day))
+        .cte("done_totals")
+    )
+    not_zero = union_all(
+        *(
+            select(*keys, literal(number).label("part"), done.c[part].label("value")).where(
+                done.c[part] != 0
+            )
+            for number, part in enumerate(PARTS)
+        )
+    ).subquery("not_zero")
+    ranked = (
+        select(
+            not_zero,
+            func.row_number()
+            .over(partition_by=(*group_by(not_zero), not_zero.c.part), order_by=not_zero.c.value)
+            .label("rank"),
+        )
+        .cte("ranked")
+        .prefix_with("MATERIALIZED")
+    )
+
+    def target(part: str, percent: int) -> Any:
+        wanted = (totals.c.done * percent + 99) // 100
+        below, zeros = totals.c[f"{part}_below"], totals.c[f"{part}_zeros"]
+        # 0 (no rank) when the value is one of the zeros
+        return case((wanted <= below, wanted), (wanted <= below + zeros, 0), else_=wanted - zeros)
+
+    targets = (
+        union_all(
+            *(
+                select(
+                    *(totals.c[name] for name in GROUP),
+                    literal(number).label("part"),
+                    literal(percent).label("percent"),
+                    target(part, percent).label("rank"),
+                )
+                for number, part in enumerate(PARTS)
+                for percent in (50, 85)
+            )
+        )
+        .cte("targets")
+        .prefix_with("MATERIALIZED")
+    )
+    # the few ranked values wanted, found from the ranks (not the other way)
+    picked = (
+        select(targets, ranked.c.value)
+        .select_from(targets)
+        .join(
+            ranked,
+            and_(
+                *(ranked.c[name] == targets.c[name] for name in (*GROUP, "part", "rank")),
+            ),
+        )
+        .subquery("picked")
+    )
+
+    def pick(number: int, part: str, percent: int) -> Any:
+        value = func.max(
+            case((and_(picked.c.part == number, picked.c.percent == percent), picked.c.value))
+        )
+        return func.coalesce(value, 0.0).label(f"{part}_p{percent}")
+
+    summary = (
+        select(
+            *_named(totals),
+            cast(null(), Integer).label("day"),
+            totals.c.done,
+            totals.c.revisited,
+            *(
+                pick(number, part, percent)
+                for number, part in enumerate(PARTS)
+                for percent in (50, 85)
+            ),
+        )
+        .select_from(totals)
+        .join(Service, Service.id == totals.c.service)
+        .join(Team, Team.id == totals.c.team)
+        .outerjoin(picked, and_(*(picked.c[name] == totals.c[name] for name in GROUP)))
+        .group_by(*_named(totals), totals.c.done, totals.c.revisited)
+    )
+    through = (
+        select(
+            *_named(per_day),
+            per_day.c.day,
+            per_day.c.done,
+            per_day.c.revisited,
+            *(
+                cast(null(), Float).label(f"{part}_p{percent}")
+                for part in PARTS
+                for percent in (50, 85)
+            ),
+        )
+        .join(Service, Service.id == per_day.c.service)
+        .join(Team, Team.id == per_day.c.team)
+    )
+    return union_all(summary, through)
+
+
+def period_of_day(day: int, by: str) -> str:
+    """The period (``clock.period_start``'s name) of a ``clock.day_number``."""
+    moment = DAY_ZERO + timedelta(days=day)
+    first = moment.replace(day=1) if by == "month" else moment - timedelta(days=moment.weekday())
+    return first.isoformat()
 
 
 def period_labels(scope: Scope) -> tuple[str, ...]:
@@ -178,6 +392,7 @@ def flow_report(db: Database, wanted: InsightFilter, now: datetime) -> FlowRepor
 
 def flow_in(session: Session, scope: Scope) -> FlowReport:
     """The flow report of a checked scope, inside the caller's read."""
+    tuned(session)
     periods = period_labels(scope)
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
 
@@ -206,66 +421,16 @@ def flow_in(session: Session, scope: Scope) -> FlowReport:
         found["status"][row.status] = found["status"].get(row.status, 0) + row.items
         found["ageing"][row.age] += row.items
 
-    # each item's parts computed once, then ranked four ways
-    done = done_facts(scope).cte("done_facts").prefix_with("MATERIALIZED")
-    partition = group_by(done)
-    ranked = select(
-        done,
-        func.count().over(partition_by=partition).label("n"),
-        *(
-            func.row_number()
-            .over(partition_by=partition, order_by=(done.c[part], done.c.item_id))
-            .label(f"{part}_rank")
-            for part in PARTS
-        ),
-    ).subquery()
-    picks = []
-    for part in PARTS:
-        for percent in (50, 85):
-            picks.append(
-                func.max(
-                    case(
-                        (
-                            nearest_rank(percent, ranked.c[f"{part}_rank"], ranked.c.n),
-                            ranked.c[part],
-                        )
-                    )
-                ).label(f"{part}_p{percent}")
-            )
-    for row in session.execute(
-        select(
-            *grouped(ranked),
-            func.count().label("done"),
-            func.sum(case((ranked.c.visits > 1, 1), else_=0)).label("revisited"),
-            *picks,
-        ).group_by(*group_by(ranked))
-    ):
-        entry(row)["done"] = row
-
-    finished = items_first(
-        scope.items(
-            select(
-                *item_keys(), period_start(WorkItem.finished_at, scope.by).label("period")
-            ).where(
-                WorkItem.status == WorkStatus.DONE.value,
-                WorkItem.finished_at >= at_utc(scope.start),
-                WorkItem.finished_at < at_utc(scope.end),
-            )
-        ),
-        "finished_items",
-    )
-    through = with_step_of(select(*STEP_COLUMNS, finished.c.period), finished).subquery()
+    figures = session.execute(done_figures(scope)).all()
     index = {label: i for i, label in enumerate(periods)}
-    for row in session.execute(
-        select(
-            *grouped(through),
-            through.c.period,
-            func.count().label("items"),
-        ).group_by(*group_by(through), through.c.period)
-    ):
-        position = index.get(row.period)
-        if position is not None:
-            entry(row)["throughput"][position] += row.items
+    for row in figures:  # a step's own row first, as it names the step
+        if row.day is None:
+            entry(row)["done"] = row
+    for row in figures:
+        if row.day is not None:
+            position = index.get(period_of_day(row.day, scope.by))
+            if position is not None:
+                entry(row)["throughput"][position] += row.done
 
     report_rows = []
     for values in rows.values():

@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    outerjoin,
     select,
     true,
 )
@@ -160,17 +161,15 @@ def items_with_state_events() -> Select[*tuple[Any, ...]]:
     )
 
 
-def current_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery:
-    """``stays.item_stays`` read from ``work_item_stays``: per item of
-    ``item_ids``, ``item_id``, seconds ``waiting``, ``working`` and
-    ``blocked`` (an open spell runs to ``now``), ``visits`` and ``done_at``.
-    An item with no status event yet is waiting since its creation (a
-    line's first step) or pending."""
+def _spell_columns(position: Any, created_at: Any, now: datetime) -> tuple[Any, ...]:
+    """Seconds ``waiting``, ``working`` and ``blocked`` (an open spell runs to
+    ``now``), ``visits`` and ``done_at`` of the row of ``work_item_stays``
+    joined (outer) to an item of that ``position`` and ``created_at``."""
     stay = table_of(WorkItemStay).c
     state = func.coalesce(
-        stay.state, case((WorkItem.position == 1, literal("waiting")), else_=literal("pending"))
+        stay.state, case((position == 1, literal("waiting")), else_=literal("pending"))
     )
-    open_spell = seconds_between(func.coalesce(stay.since, WorkItem.created_at), at_utc(now))
+    open_spell = seconds_between(func.coalesce(stay.since, created_at), at_utc(now))
 
     def seconds_in(name: str) -> Any:
         return func.coalesce(stay[name], 0.0) + case(
@@ -178,11 +177,23 @@ def current_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery
         )
 
     return (
+        *(seconds_in(name).label(name) for name in SPELLS),
+        func.coalesce(stay.visits, 0).label("visits"),
+        stay.done_at.label("done_at"),
+    )
+
+
+def current_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery:
+    """``stays.item_stays`` read from ``work_item_stays``: per item of
+    ``item_ids``, ``item_id``, seconds ``waiting``, ``working`` and
+    ``blocked`` (an open spell runs to ``now``), ``visits`` and ``done_at``.
+    An item with no status event yet is waiting since its creation (a
+    line's first step) or pending."""
+    stay = table_of(WorkItemStay).c
+    return (
         select(
             WorkItem.id.label("item_id"),
-            *(seconds_in(name).label(name) for name in SPELLS),
-            func.coalesce(stay.visits, 0).label("visits"),
-            stay.done_at.label("done_at"),
+            *_spell_columns(WorkItem.position, WorkItem.created_at, now),
         )
         .select_from(WorkItem)
         .outerjoin(table_of(WorkItemStay), stay.work_item_id == WorkItem.id)
@@ -191,13 +202,31 @@ def current_stays(item_ids: Select[*tuple[Any, ...]], now: datetime) -> Subquery
     )
 
 
-def readied_at() -> Any:
-    """A correlated expression for a work item (``WorkItem``): when it was
-    first made ready (its creation, for a line's first step never made
-    ready by an event) — ``stays.ready_since`` read from the rollup."""
-    first = (
-        select(WorkItemStay.readied_at)
-        .where(WorkItemStay.work_item_id == WorkItem.id)
-        .scalar_subquery()
+def stays_of(found: Any, now: datetime) -> Subquery:
+    """``current_stays`` of the items of ``found`` (a CTE with ``item_id``,
+    ``item_position`` and ``created_at`` columns, found first): its columns,
+    then the item's ``waiting``, ``working``, ``blocked``, ``visits`` and
+    ``done_at``, without reading the work item rows again."""
+    stay = table_of(WorkItemStay).c
+    return (
+        select(*found.c, *_spell_columns(found.c.item_position, found.c.created_at, now))
+        .select_from(found)
+        .outerjoin(table_of(WorkItemStay), stay.work_item_id == found.c.item_id)
+        .subquery("found_stays")
     )
-    return func.coalesce(first, WorkItem.created_at)
+
+
+def readied_at() -> Any:
+    """When a work item (``WorkItem``) was first made ready (its creation,
+    for a line's first step never made ready by an event) —
+    ``stays.ready_since`` read from the rollup, in a statement over
+    ``with_stays``."""
+    return func.coalesce(WorkItemStay.readied_at, WorkItem.created_at)
+
+
+def with_stays(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """A statement over ``WorkItem`` with each item's row of
+    ``work_item_stays`` joined (outer: an item may have none yet)."""
+    return statement.select_from(
+        outerjoin(WorkItem, WorkItemStay, WorkItemStay.work_item_id == WorkItem.id)
+    )

@@ -17,12 +17,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.domain.statuses import WorkStatus
-from backoffice_tui.services.insight.clock import working_days_after
+from backoffice_tui.services.insight.clock import day_number, working_days_after_day
 from backoffice_tui.services.insight.filters import (
     STEP_COLUMNS,
     InsightFilter,
@@ -35,10 +48,11 @@ from backoffice_tui.services.insight.filters import (
     matching,
     resolve,
     step_key,
+    tuned,
     with_step_of,
 )
 from backoffice_tui.services.insight.flow import WIP_STATUSES
-from backoffice_tui.services.insight.rollup import readied_at
+from backoffice_tui.services.insight.rollup import readied_at, with_stays
 from backoffice_tui.services.insight.stays import at_utc
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Customer, Order, TemplateStep, User, WorkItem
@@ -91,10 +105,12 @@ def finished_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     took on its own clock and whether that was within the SLA."""
     found = items_first(
         scope.items(
-            select(
-                *item_keys(),
-                readied_at().label("ready_at"),
-                WorkItem.finished_at.label("finished_at"),
+            with_stays(
+                select(
+                    *item_keys(),
+                    day_number(readied_at()).label("ready_day"),
+                    day_number(WorkItem.finished_at).label("end_day"),
+                )
             ).where(
                 WorkItem.status == WorkStatus.DONE.value,
                 WorkItem.finished_at >= at_utc(scope.start),
@@ -103,7 +119,7 @@ def finished_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
         ),
         "finished_clocks",
     )
-    clocks = _used(found, found.c.finished_at)
+    clocks = _used(found, found.c.end_day)
     return with_step_of(
         select(
             clocks.c.item_id,
@@ -116,11 +132,11 @@ def finished_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     )
 
 
-def _used(found: Any, end: Any) -> Any:
-    """``found`` with the working days ``used`` from its ``ready_at`` to
-    ``end``, counted once per item (a materialised CTE too)."""
+def _used(found: Any, end_day: Any) -> Any:
+    """``found`` with the working days ``used`` from its ``ready_day`` to
+    ``end_day``, counted once per item (a materialised CTE too)."""
     return (
-        select(*found.c, working_days_after(found.c.ready_at, end).label("used"))
+        select(*found.c, working_days_after_day(found.c.ready_day, end_day).label("used"))
         .cte(f"{found.name}_used")
         .prefix_with("MATERIALIZED")
     )
@@ -131,13 +147,13 @@ def open_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     days used so far and its state: 1 at risk, 2 late, 0 neither."""
     found = items_first(
         scope.items(
-            select(*item_keys(), readied_at().label("ready_at")).where(
+            with_stays(select(*item_keys(), day_number(readied_at()).label("ready_day"))).where(
                 WorkItem.status.in_(WIP_STATUSES)
             )
         ),
         "open_clocks",
     )
-    clocks = _used(found, at_utc(scope.now))
+    clocks = _used(found, day_number(at_utc(scope.now)))
     used = clocks.c.used
     risk = case(
         (used > TemplateStep.sla_days, 2),
@@ -156,12 +172,68 @@ def open_facts(scope: Scope) -> Select[*tuple[Any, ...]]:
     )
 
 
+def _share(used_days: int, sla_days: int) -> int:
+    """Thousandths of the time used (``open_figures`` orders by it in SQL)."""
+    return used_days * 1000 // sla_days if sla_days > 0 else 1000
+
+
+def open_figures(scope: Scope) -> CompoundSelect[*tuple[Any, ...]]:
+    """The open items' figures in one statement, each item's clock read
+    once: a row per step (no ``item_id``) with its ``sla`` and how many are
+    ``at_risk`` and ``late``, and a row per item at risk or late (its
+    ``sla``, ``used``, order, customer and assignee), at most
+    ``AT_RISK_LIST`` of them, the most used."""
+    opened = open_facts(scope).cte("open_facts").prefix_with("MATERIALIZED")
+    steps = select(
+        *grouped(opened),
+        func.max(opened.c.sla_days).label("sla"),
+        func.sum(case((opened.c.risk == 1, 1), else_=0)).label("at_risk"),
+        func.sum(case((opened.c.risk == 2, 1), else_=0)).label("late"),
+        cast(null(), BigInteger).label("item_id"),
+        cast(null(), Integer).label("used"),
+        *(cast(null(), String).label(name) for name in ("order_code", "customer_code", "assignee")),
+    ).group_by(*group_by(opened))
+    most_used = (
+        select(opened)
+        .where(opened.c.risk > 0)
+        .order_by(
+            case(
+                (opened.c.sla_days > 0, opened.c.used * 1000 // opened.c.sla_days),
+                else_=1000,
+            ).desc(),
+            opened.c.used.desc(),
+            opened.c.item_id,
+        )
+        .limit(AT_RISK_LIST)
+        .subquery("most_used")
+    )
+    risky = (  # the order, customer and assignee of those few only
+        select(
+            *(most_used.c[name] for name in ("service", "step", "team", "step_name", "position")),
+            most_used.c.sla_days.label("sla"),
+            cast(null(), Integer).label("at_risk"),
+            cast(null(), Integer).label("late"),
+            most_used.c.item_id,
+            most_used.c.used,
+            Order.code.label("order_code"),
+            Customer.code.label("customer_code"),
+            User.login.label("assignee"),
+        )
+        .join(WorkItem, WorkItem.id == most_used.c.item_id)
+        .join(Order, Order.id == WorkItem.order_id)
+        .join(Customer, Customer.id == WorkItem.customer_id)
+        .outerjoin(User, User.id == WorkItem.assignee_id)
+    )
+    return union_all(steps, risky)
+
+
 def sla_report(db: Database, wanted: InsightFilter, now: datetime) -> SlaReport:
     with db.read() as session:
         return sla_in(session, resolve(session, wanted, now))
 
 
 def sla_in(session: Session, scope: Scope) -> SlaReport:
+    tuned(session)
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def entry(row: Any) -> dict[str, Any]:
@@ -195,51 +267,32 @@ def sla_in(session: Session, scope: Scope) -> SlaReport:
         found["finished"], found["hit"] = row.finished, int(row.hit or 0)
         found["over"] = float(row.over) if row.over is not None else None
 
-    opened = open_facts(scope).subquery()
-    for row in session.execute(
-        select(
-            *grouped(opened),
-            func.max(opened.c.sla_days).label("sla"),
-            func.sum(case((opened.c.risk == 1, 1), else_=0)).label("at_risk"),
-            func.sum(case((opened.c.risk == 2, 1), else_=0)).label("late"),
-        ).group_by(*group_by(opened))
-    ):
-        found = entry(row)
-        found["at_risk"], found["late"] = int(row.at_risk or 0), int(row.late or 0)
-
-    risky = (
-        select(
-            opened,
-            Order.code.label("order_code"),
-            Customer.code.label("customer_code"),
-            User.login.label("assignee"),
-        )
-        .join(WorkItem, WorkItem.id == opened.c.item_id)
-        .join(Order, Order.id == WorkItem.order_id)
-        .join(Customer, Customer.id == WorkItem.customer_id)
-        .outerjoin(User, User.id == WorkItem.assignee_id)
-        .where(opened.c.risk > 0)
-        .order_by(
-            case(
-                (opened.c.sla_days > 0, opened.c.used * 1000 // opened.c.sla_days),
-                else_=1000,
-            ).desc(),
-            opened.c.used.desc(),
-            opened.c.item_id,
-        )
-        .limit(AT_RISK_LIST)
-    )
+    opened = session.execute(open_figures(scope)).all()
+    for row in opened:
+        if row.item_id is None:
+            found = entry(row)
+            found["at_risk"], found["late"] = int(row.at_risk or 0), int(row.late or 0)
     at_risk = tuple(
-        RiskItem(
-            item_id=row.item_id,
-            order=row.order_code,
-            customer=row.customer_code,
-            step=step_key(row),
-            assignee=row.assignee,
-            used_days=row.used,
-            sla_days=row.sla_days,
+        sorted(
+            (
+                RiskItem(
+                    item_id=row.item_id,
+                    order=row.order_code,
+                    customer=row.customer_code,
+                    step=step_key(row),
+                    assignee=row.assignee,
+                    used_days=row.used,
+                    sla_days=row.sla,
+                )
+                for row in opened
+                if row.item_id is not None
+            ),
+            key=lambda item: (
+                -_share(item.used_days, item.sla_days),
+                -item.used_days,
+                item.item_id,
+            ),
         )
-        for row in session.execute(risky)
     )
     report_rows = [
         SlaRow(

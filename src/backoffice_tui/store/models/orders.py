@@ -111,8 +111,19 @@ class WorkItem(Base):
         Index("ix_work_items_queue_status", "status", "due_on", "id"),
         Index("ix_work_items_line", "order_line_id", "position"),
         Index("ix_work_items_customer", "customer_id"),
-        # the insight reports: items finished in a period
-        Index("ix_work_items_finished", "status", "finished_at"),
+        # the insight reports: items finished in a period (and open ones),
+        # with what the reports read of them, without visiting the rows
+        Index(
+            "ix_work_items_finished",
+            "status",
+            "finished_at",
+            "step_id",
+            "team_id",
+            "order_line_id",
+            "position",
+            "created_at",
+            "id",
+        ),
     )
 
 

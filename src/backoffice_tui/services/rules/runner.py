@@ -23,9 +23,9 @@ import time as clock
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import event as orm_event
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -53,7 +53,7 @@ from backoffice_tui.services.rules.triggers import (
     subject_of_event,
     timed,
 )
-from backoffice_tui.store.base import rows_changed, utc_now
+from backoffice_tui.store.base import rows_changed, table_of, utc_now
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import Event, RuleCausedEvent, RuleFiring
 
@@ -181,7 +181,7 @@ def _firing(
 
 
 # the statements of each firing, made once
-_FIRINGS = cast(Table, RuleFiring.__table__)
+_FIRINGS = table_of(RuleFiring)
 _CLAIM = insert(_FIRINGS).returning(_FIRINGS.c.id)
 _FINISH = (
     update(_FIRINGS)
@@ -193,7 +193,7 @@ _FINISH = (
         next_retry_at=None,
     )
 )
-_CAUSED = insert(cast(Table, RuleCausedEvent.__table__))
+_CAUSED = insert(table_of(RuleCausedEvent))
 
 
 def _act(

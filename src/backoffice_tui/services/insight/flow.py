@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backoffice_tui.domain.errors import InvalidInput
 from backoffice_tui.domain.statuses import WorkStatus
@@ -62,7 +62,14 @@ from backoffice_tui.services.insight.filters import (
 from backoffice_tui.services.insight.rollup import readied_at, stays_of, with_stays
 from backoffice_tui.services.insight.stays import SECONDS_PER_DAY, at_utc
 from backoffice_tui.store.database import Database
-from backoffice_tui.store.models import OrderLine, Service, Team, TemplateStep, WorkItem
+from backoffice_tui.store.models import (
+    OrderLine,
+    ProcessTemplate,
+    Service,
+    Team,
+    TemplateStep,
+    WorkItem,
+)
 
 WIP_STATUSES = (WorkStatus.READY.value, WorkStatus.IN_PROGRESS.value, WorkStatus.BLOCKED.value)
 # ageing buckets: upper bounds in days (the last is open-ended)
@@ -184,14 +191,31 @@ def _parts(stays: Any) -> tuple[Any, ...]:
     )
 
 
+def _step_groups() -> Any:
+    """Each template step's id beside the smallest id of the steps of its
+    key in its service's templates: the step the finished items are grouped
+    and ranked by, as a number (sorted and compared faster than its key)."""
+    return (
+        select(
+            TemplateStep.id.label("step_id"),
+            func.min(TemplateStep.id)
+            .over(partition_by=(ProcessTemplate.service_id, TemplateStep.key))
+            .label("step_group"),
+        )
+        .join(ProcessTemplate, ProcessTemplate.id == TemplateStep.template_id)
+        .subquery("step_groups")
+    )
+
+
 def _done_rows(scope: Scope) -> Select[*tuple[Any, ...]]:
-    """``done_facts`` by day for ``done_figures``: the service and team by
-    id (named once the rows are grouped), without the item's id."""
+    """``done_facts`` by day for ``done_figures``: the service, step and team
+    by number (named once the rows are grouped), without the item's id."""
     stays = stays_of(finished_items(scope), scope.now)
+    groups = _step_groups()
     return (
         select(
             OrderLine.service_id.label("service"),
-            TemplateStep.key.label("step"),
+            groups.c.step_group.label("step"),
             stays.c.team_id.label("team"),
             TemplateStep.name.label("step_name"),
             TemplateStep.position.label("position"),
@@ -201,18 +225,31 @@ def _done_rows(scope: Scope) -> Select[*tuple[Any, ...]]:
         )
         .select_from(stays)
         .join(TemplateStep, TemplateStep.id == stays.c.step_id)
+        .join(groups, groups.c.step_id == stays.c.step_id)
         .join(OrderLine, OrderLine.id == stays.c.order_line_id)
     )
 
 
+_GroupStep = aliased(TemplateStep)
+
+
 def _named(rows: Any) -> tuple[Any, ...]:
-    """The step columns of grouped ``rows`` whose service and team are ids."""
+    """The step columns of grouped ``rows`` whose service, step and team are
+    numbers (``_with_names`` joins what names them)."""
     return (
         Service.code.label("service"),
-        rows.c.step,
+        _GroupStep.key.label("step"),
         Team.code.label("team"),
         rows.c.step_name,
         rows.c.position,
+    )
+
+
+def _with_names(statement: Select[*tuple[Any, ...]], rows: Any) -> Select[*tuple[Any, ...]]:
+    return (
+        statement.join(Service, Service.id == rows.c.service)
+        .join(_GroupStep, _GroupStep.id == rows.c.step)
+        .join(Team, Team.id == rows.c.team)
     )
 
 
@@ -267,16 +304,6 @@ def done_figures(scope: Scope) -> CompoundSelect[*tuple[Any, ...]]:
             for number, part in enumerate(PARTS)
         )
     ).subquery("not_zero")
-    ranked = (
-        select(
-            not_zero,
-            func.row_number()
-            .over(partition_by=(*group_by(not_zero), not_zero.c.part), order_by=not_zero.c.value)
-            .label("rank"),
-        )
-        .cte("ranked")
-        .prefix_with("MATERIALIZED")
-    )
 
     def target(part: str, percent: int) -> Any:
         wanted = (totals.c.done * percent + 99) // 100
@@ -284,42 +311,59 @@ def done_figures(scope: Scope) -> CompoundSelect[*tuple[Any, ...]]:
         # 0 (no rank) when the value is one of the zeros
         return case((wanted <= below, wanted), (wanted <= below + zeros, 0), else_=wanted - zeros)
 
+    # per step and part, the two ranks wanted
     targets = (
         union_all(
             *(
                 select(
                     *(totals.c[name] for name in GROUP),
                     literal(number).label("part"),
-                    literal(percent).label("percent"),
-                    target(part, percent).label("rank"),
+                    target(part, 50).label("rank_50"),
+                    target(part, 85).label("rank_85"),
                 )
                 for number, part in enumerate(PARTS)
-                for percent in (50, 85)
             )
         )
         .cte("targets")
         .prefix_with("MATERIALIZED")
     )
-    # the few ranked values wanted, found from the ranks (not the other way)
-    picked = (
-        select(targets, ranked.c.value)
-        .select_from(targets)
+    # each value ranked beside the ranks wanted, and only those kept
+    ranked = (
+        select(
+            not_zero.c.value,
+            targets,
+            func.row_number()
+            .over(partition_by=(*group_by(not_zero), not_zero.c.part), order_by=not_zero.c.value)
+            .label("rank"),
+        )
+        .select_from(not_zero)
         .join(
-            ranked,
-            and_(
-                *(ranked.c[name] == targets.c[name] for name in (*GROUP, "part", "rank")),
+            targets,
+            # "+ 0": no index on the many values (SQLite would make one), only on the targets
+            and_(*(targets.c[name] == not_zero.c[name] + 0 for name in (*GROUP, "part"))),
+        )
+        .subquery("ranked")
+    )
+    picked = (
+        select(
+            *(ranked.c[name] for name in (*GROUP, "part")),
+            *(
+                func.max(
+                    case((ranked.c.rank == ranked.c[f"rank_{percent}"], ranked.c.value))
+                ).label(f"p{percent}")
+                for percent in (50, 85)
             ),
         )
+        .where((ranked.c.rank == ranked.c.rank_50) | (ranked.c.rank == ranked.c.rank_85))
+        .group_by(*(ranked.c[name] for name in (*GROUP, "part")))
         .subquery("picked")
     )
 
     def pick(number: int, part: str, percent: int) -> Any:
-        value = func.max(
-            case((and_(picked.c.part == number, picked.c.percent == percent), picked.c.value))
-        )
+        value = func.max(case((picked.c.part == number, picked.c[f"p{percent}"])))
         return func.coalesce(value, 0.0).label(f"{part}_p{percent}")
 
-    summary = (
+    summary = _with_names(
         select(
             *_named(totals),
             cast(null(), Integer).label("day"),
@@ -330,14 +374,13 @@ def done_figures(scope: Scope) -> CompoundSelect[*tuple[Any, ...]]:
                 for number, part in enumerate(PARTS)
                 for percent in (50, 85)
             ),
-        )
-        .select_from(totals)
-        .join(Service, Service.id == totals.c.service)
-        .join(Team, Team.id == totals.c.team)
-        .outerjoin(picked, and_(*(picked.c[name] == totals.c[name] for name in GROUP)))
-        .group_by(*_named(totals), totals.c.done, totals.c.revisited)
+        ).select_from(totals),
+        totals,
     )
-    through = (
+    summary = summary.outerjoin(
+        picked, and_(*(picked.c[name] == totals.c[name] for name in GROUP))
+    ).group_by(*_named(totals), totals.c.done, totals.c.revisited)
+    through = _with_names(
         select(
             *_named(per_day),
             per_day.c.day,
@@ -348,9 +391,8 @@ def done_figures(scope: Scope) -> CompoundSelect[*tuple[Any, ...]]:
                 for part in PARTS
                 for percent in (50, 85)
             ),
-        )
-        .join(Service, Service.id == per_day.c.service)
-        .join(Team, Team.id == per_day.c.team)
+        ).select_from(per_day),
+        per_day,
     )
     return union_all(summary, through)
 

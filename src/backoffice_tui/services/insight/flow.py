@@ -63,7 +63,6 @@ from backoffice_tui.services.insight.rollup import readied_at, stays_of, with_st
 from backoffice_tui.services.insight.stays import SECONDS_PER_DAY, at_utc
 from backoffice_tui.store.database import Database
 from backoffice_tui.store.models import (
-    OrderLine,
     ProcessTemplate,
     Service,
     Team,
@@ -192,15 +191,19 @@ def _parts(stays: Any) -> tuple[Any, ...]:
 
 
 def _step_groups() -> Any:
-    """Each template step's id beside the smallest id of the steps of its
-    key in its service's templates: the step the finished items are grouped
-    and ranked by, as a number (sorted and compared faster than its key)."""
+    """Each template step by id: its service, name and position, and the
+    smallest id of the steps of its key in its service's templates, the
+    step the finished items are grouped and ranked by, as a number (sorted
+    and compared faster than its key)."""
     return (
         select(
             TemplateStep.id.label("step_id"),
+            ProcessTemplate.service_id.label("service"),
             func.min(TemplateStep.id)
             .over(partition_by=(ProcessTemplate.service_id, TemplateStep.key))
             .label("step_group"),
+            TemplateStep.name.label("step_name"),
+            TemplateStep.position.label("position"),
         )
         .join(ProcessTemplate, ProcessTemplate.id == TemplateStep.template_id)
         .subquery("step_groups")
@@ -214,19 +217,17 @@ def _done_rows(scope: Scope) -> Select[*tuple[Any, ...]]:
     groups = _step_groups()
     return (
         select(
-            OrderLine.service_id.label("service"),
+            groups.c.service,
             groups.c.step_group.label("step"),
             stays.c.team_id.label("team"),
-            TemplateStep.name.label("step_name"),
-            TemplateStep.position.label("position"),
+            groups.c.step_name,
+            groups.c.position,
             period_day(stays.c.finished_at, scope.by).label("day"),
             *_parts(stays),
             stays.c.visits,
         )
         .select_from(stays)
-        .join(TemplateStep, TemplateStep.id == stays.c.step_id)
         .join(groups, groups.c.step_id == stays.c.step_id)
-        .join(OrderLine, OrderLine.id == stays.c.order_line_id)
     )
 
 

@@ -44,7 +44,7 @@ from backoffice_tui.services.insight.stays import (
     marked_stream,
     state_after,
 )
-from backoffice_tui.store.base import table_of
+from backoffice_tui.store.base import rows_changed, table_of
 from backoffice_tui.store.models import Event, WorkItem, WorkItemStay
 
 SPELLS = ("waiting", "working", "blocked")
@@ -85,7 +85,7 @@ def record_stay(session: Session, item_id: int, kind: str, at: datetime) -> None
         .where(stay.work_item_id == item_id, stay.since <= moment)
         .values(values)
     )
-    if moved.rowcount == 0:  # type: ignore[attr-defined]
+    if rows_changed(moved) == 0:
         session.flush()  # the event itself, so the rebuild reads it
         refresh(session, select(literal(item_id)))
 

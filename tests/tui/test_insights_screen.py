@@ -5,6 +5,7 @@ items it counts."""
 import asyncio
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock
 
@@ -123,55 +124,62 @@ def test_bars_are_drawn_in_eighths_of_a_cell() -> None:
 # --- stopping a report, the filter, the approvals drill-down -------------------
 
 # counting to a billion one row at a time: minutes, unless stopped
-ENDED_AT: list[float] = []
 SLOW = (
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
     "SELECT count(*) FROM n"
 )
 
 
-def slow_reader(started: threading.Event, ended: threading.Event):  # type: ignore[no-untyped-def]
-    """A report that counts for minutes; ``ended`` is set when it stops."""
+@dataclass
+class SlowCount:
+    """A flow report that counts for minutes: ``started`` is set when it
+    begins, ``ended`` (and ``ended_at``) when it stops."""
 
-    def read(db: Database, wanted: InsightFilter, now: datetime) -> object:
+    started: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)
+    ended_at: list[float] = field(default_factory=list)
+
+    def read(self, db: Database, wanted: InsightFilter, now: datetime) -> object:
         try:
             with db.read() as session:
-                started.set()
+                self.started.set()
                 return session.execute(text(SLOW)).scalar_one()
         finally:
-            ENDED_AT.append(time.monotonic())
-            ended.set()
+            self.ended_at.append(time.monotonic())
+            self.ended.set()
 
-    return read
+
+@pytest.fixture
+def slow_flow(monkeypatch: pytest.MonkeyPatch) -> SlowCount:
+    count = SlowCount()
+    monkeypatch.setitem(REPORT_READERS, "flow", count.read)
+    return count
 
 
 async def test_quitting_while_a_report_counts_stops_it_at_once(
-    console: MakeApp, monkeypatch: pytest.MonkeyPatch
+    console: MakeApp, slow_flow: SlowCount
 ) -> None:
-    started, ended = threading.Event(), threading.Event()
-    monkeypatch.setitem(REPORT_READERS, "flow", slow_reader(started, ended))
     app = console("kimura")
     log = MessageLog()
     async with app.run_test(size=(80, 24), message_hook=log.hook) as pilot:
         await settle(pilot)
         await pilot.press("7")
-        assert await asyncio.to_thread(started.wait, 10)
+        assert await asyncio.to_thread(slow_flow.started.wait, 10)
         await pilot.pause(0.3)
-        assert not ended.is_set()  # still counting
+        assert not slow_flow.ended.is_set()  # still counting
         asked = time.monotonic()
         await pilot.press("ctrl+q")
     closed = time.monotonic()
-    assert await asyncio.to_thread(ended.wait, 5)
-    assert ENDED_AT[-1] - asked < 1.0  # the count stopped as quitting began
+    assert await asyncio.to_thread(slow_flow.ended.wait, 5)
+    assert slow_flow.ended_at[-1] - asked < 1.0  # the count stopped as quitting began
     assert closed - asked < 5.0  # the count alone would take minutes
     assert not log.notifications
 
 
 async def test_leaving_the_screen_stops_the_report_and_coming_back_reads_it_again(
-    console: MakeApp, monkeypatch: pytest.MonkeyPatch
+    console: MakeApp, slow_flow: SlowCount
 ) -> None:
-    started, ended = threading.Event(), threading.Event()
-    monkeypatch.setitem(REPORT_READERS, "flow", slow_reader(started, ended))
+    started, ended = slow_flow.started, slow_flow.ended
     app = console("kimura")
     log = MessageLog()
     async with app.run_test(size=(80, 24), message_hook=log.hook) as pilot:

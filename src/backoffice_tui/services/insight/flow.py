@@ -16,7 +16,7 @@ the items one cell counts, from the same statements.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -398,11 +398,15 @@ def done_figures(scope: Scope) -> CompoundSelect[*tuple[Any, ...]]:
     return union_all(summary, through)
 
 
+def _period_name(day: date, by: str) -> str:
+    """The period ``day`` is in, named as ``clock.period_start`` names it."""
+    first = day.replace(day=1) if by == "month" else day - timedelta(days=day.weekday())
+    return first.isoformat()
+
+
 def period_of_day(day: int, by: str) -> str:
     """The period (``clock.period_start``'s name) of a ``clock.day_number``."""
-    moment = DAY_ZERO + timedelta(days=day)
-    first = moment.replace(day=1) if by == "month" else moment - timedelta(days=moment.weekday())
-    return first.isoformat()
+    return _period_name(DAY_ZERO + timedelta(days=day), by)
 
 
 def period_labels(scope: Scope) -> tuple[str, ...]:
@@ -411,9 +415,9 @@ def period_labels(scope: Scope) -> tuple[str, ...]:
     labels: list[str] = []
     day = scope.first_day
     while day <= scope.last_day:
-        label = day.replace(day=1) if scope.by == "month" else day - timedelta(days=day.weekday())
-        if not labels or labels[-1] != label.isoformat():
-            labels.append(label.isoformat())
+        label = _period_name(day, scope.by)
+        if not labels or labels[-1] != label:
+            labels.append(label)
         day += timedelta(days=1)
     return tuple(labels)
 
